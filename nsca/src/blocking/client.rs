@@ -1,0 +1,280 @@
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::check::CheckResult;
+use crate::crypto::EncryptionMethod;
+use crate::init::InitPacket;
+use crate::io_error::Error;
+use crate::packet::PacketSize;
+use crate::password::Password;
+use crate::session::ClientSession;
+
+/// How a [`Client`] connects and encrypts.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The encryption method; must match the daemon's `decryption_method`.
+    pub method: EncryptionMethod,
+    /// The password; must match the daemon's.
+    pub password: Password,
+    /// The packet size: [`PacketSize::Legacy`] for NSCA 2.7 daemons.
+    pub packet_size: PacketSize,
+    /// Time allowed to connect, across all the addresses the name resolves to.
+    pub connect_timeout: Duration,
+    /// Time allowed for the init packet, and for each write.
+    pub io_timeout: Duration,
+}
+
+impl Default for ClientConfig {
+    /// `send_nsca`'s defaults: XOR with an empty password, 4304-byte packets, 10 s timeouts.
+    fn default() -> Self {
+        Self {
+            method: EncryptionMethod::Xor,
+            password: Password::default(),
+            packet_size: PacketSize::Standard,
+            connect_timeout: Duration::from_secs(10),
+            io_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Writes are gathered up to this many bytes before they go to the socket.
+const BATCH_BYTES: usize = 64 * 1024;
+
+/// A connection to an NSCA daemon, ready to send check results.
+///
+/// ```no_run
+/// use nsca::CheckResult;
+/// use nsca::blocking::{Client, ClientConfig};
+///
+/// let config = ClientConfig { password: "secret".into(), ..ClientConfig::default() };
+/// let mut client = Client::connect("nagios.example.com:5667", &config)?;
+/// client.send(&CheckResult::service("web1", "HTTP", 0, "HTTP OK"))?;
+/// client.finish()?;
+/// # Ok::<(), nsca::Error>(())
+/// ```
+///
+/// NSCA has no acknowledgement: a result counts as sent once it is written to the socket. The
+/// daemon may still drop it (wrong password, for instance) and only its log will say so.
+#[derive(Debug)]
+pub struct Client {
+    stream: TcpStream,
+    session: ClientSession,
+    rng: StdRng,
+    buf: Vec<u8>,
+    written: u64,
+}
+
+impl Client {
+    /// Resolves `addr`, connects to the first of its addresses that accepts within
+    /// `config.connect_timeout`, and reads the init packet.
+    ///
+    /// # Errors
+    /// [`Error::Resolve`], [`Error::NoAddress`], [`Error::Connect`], [`Error::ConnectTimeout`],
+    /// [`Error::InitClosed`], [`Error::InitTimeout`], [`Error::Crypto`].
+    pub fn connect<A: ToSocketAddrs + ToString>(
+        addr: A,
+        config: &ClientConfig,
+    ) -> Result<Self, Error> {
+        let addrs: Vec<SocketAddr> = addr
+            .to_socket_addrs()
+            .map_err(|source| Error::Resolve {
+                host: addr.to_string(),
+                source,
+            })?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Error::NoAddress {
+                host: addr.to_string(),
+            });
+        }
+        let stream = connect_any(&addrs, config.connect_timeout)?;
+        Self::handshake(stream, config)
+    }
+
+    /// Uses an already connected stream: reads the init packet and sets up the session.
+    ///
+    /// # Errors
+    /// [`Error::InitClosed`], [`Error::InitTimeout`], [`Error::Crypto`], [`Error::Io`].
+    pub fn handshake(mut stream: TcpStream, config: &ClientConfig) -> Result<Self, Error> {
+        stream
+            .set_nodelay(true)
+            .map_err(Error::io("setting TCP_NODELAY"))?;
+        stream
+            .set_read_timeout(Some(nonzero(config.io_timeout)))
+            .map_err(Error::io("setting the read timeout"))?;
+        stream
+            .set_write_timeout(Some(nonzero(config.io_timeout)))
+            .map_err(Error::io("setting the write timeout"))?;
+        let init = read_init(&mut stream, config.io_timeout)?;
+        let session = ClientSession::new(
+            &init,
+            config.method,
+            config.password.as_bytes(),
+            config.packet_size,
+        )?;
+        Ok(Self {
+            stream,
+            session,
+            rng: StdRng::from_os_rng(),
+            buf: Vec::new(),
+            written: 0,
+        })
+    }
+
+    /// The session (packet size, method).
+    pub fn session(&self) -> &ClientSession {
+        &self.session
+    }
+
+    /// Packets written to the socket in full so far.
+    pub fn packets_written(&self) -> u64 {
+        self.written
+    }
+
+    /// Encodes and writes one check result.
+    ///
+    /// # Errors
+    /// [`Error::Encode`] (nothing is sent, the connection stays usable) or [`Error::Send`].
+    pub fn send(&mut self, check: &CheckResult) -> Result<(), Error> {
+        self.send_all(core::iter::once(check)).map(drop)
+    }
+
+    /// Encodes and writes many check results, gathering them into large writes.
+    ///
+    /// Returns how many were written. On an encoding error, the results before it have been
+    /// written and the error says which field failed; on a socket error,
+    /// [`Error::Send`] says how many whole packets reached the socket on this connection.
+    ///
+    /// # Errors
+    /// [`Error::Encode`] or [`Error::Send`].
+    pub fn send_all<'a, I>(&mut self, checks: I) -> Result<u64, Error>
+    where
+        I: IntoIterator<Item = &'a CheckResult>,
+    {
+        let before = self.written;
+        self.buf.clear();
+        for check in checks {
+            if let Err(e) = self.session.encode(check, &mut self.rng, &mut self.buf) {
+                self.flush()?;
+                return Err(e.into());
+            }
+            if self.buf.len() >= BATCH_BYTES {
+                self.flush()?;
+            }
+        }
+        self.flush()?;
+        Ok(self.written - before)
+    }
+
+    /// Closes the connection cleanly (the daemon reads until EOF) and returns the number of
+    /// packets written.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the shutdown fails.
+    pub fn finish(self) -> Result<u64, Error> {
+        match self.stream.shutdown(Shutdown::Write) {
+            Ok(()) => Ok(self.written),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(self.written),
+            Err(e) => Err(Error::io("closing the connection")(e)),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        let len = self.session.packet_size().len() as u64;
+        let mut sent = 0;
+        while sent < self.buf.len() {
+            match self.stream.write(&self.buf[sent..]) {
+                Ok(0) => {
+                    return Err(self.send_error(sent, io::ErrorKind::WriteZero.into(), len));
+                }
+                Ok(n) => sent += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(self.send_error(sent, e, len)),
+            }
+        }
+        self.written += sent as u64 / len;
+        self.buf.clear();
+        Ok(())
+    }
+
+    fn send_error(&mut self, sent: usize, source: io::Error, len: u64) -> Error {
+        self.written += sent as u64 / len;
+        self.buf.clear();
+        Error::Send {
+            packets_written: self.written,
+            source,
+        }
+    }
+}
+
+/// Tries each address in turn. Each attempt gets an equal share of the time that is left, so
+/// that one silent address cannot use up the whole budget while another would answer.
+fn connect_any(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
+    let deadline = Instant::now() + timeout;
+    let mut attempts = Vec::new();
+    for (i, addr) in addrs.iter().enumerate() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        let share = left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
+        match TcpStream::connect_timeout(addr, nonzero(share)) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => attempts.push((*addr, e)),
+        }
+    }
+    let all_timed_out = attempts
+        .iter()
+        .all(|(_, e)| e.kind() == io::ErrorKind::TimedOut);
+    if attempts.is_empty() || all_timed_out {
+        return Err(Error::ConnectTimeout(timeout));
+    }
+    Err(Error::Connect { attempts })
+}
+
+fn read_init(stream: &mut TcpStream, timeout: Duration) -> Result<InitPacket, Error> {
+    let mut buf = [0u8; InitPacket::LEN];
+    let mut got = 0;
+    let deadline = Instant::now() + timeout;
+    while got < buf.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::InitTimeout(timeout));
+        }
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(Error::io("setting the read timeout"))?;
+        match stream.read(&mut buf[got..]) {
+            Ok(0) => return Err(Error::InitClosed { received: got }),
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                return Err(Error::InitTimeout(timeout));
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
+                ) =>
+            {
+                return Err(Error::InitClosed { received: got });
+            }
+            Err(e) => return Err(Error::io("reading the init packet")(e)),
+        }
+    }
+    Ok(InitPacket::from_bytes(&buf))
+}
+
+/// Socket timeouts must not be zero (std rejects it); a zero budget becomes 1 ms.
+fn nonzero(d: Duration) -> Duration {
+    d.max(Duration::from_millis(1))
+}

@@ -1,0 +1,80 @@
+//! The line the NSCA 2.10.2 daemon writes to Nagios' external command file for each result.
+//!
+//! ```text
+//! [<time>] PROCESS_SERVICE_CHECK_RESULT;<host>;<service>;<return code>;<output>
+//! [<time>] PROCESS_HOST_CHECK_RESULT;<host>;<return code>;<output>
+//! ```
+//!
+//! `<time>` is the daemon's clock when it writes, not the packet's timestamp. Like the 2.10.1+
+//! daemon, host and service are cut at their first line feed, and in the output a backslash
+//! becomes `\\` and a line feed becomes `\n`, which Nagios turns back into the long output.
+//! Nothing else is escaped: a `;` in a host or service name reaches Nagios as it is, as it does
+//! from the C daemon.
+
+use crate::check::CheckResult;
+
+/// The command-file line for `check`, written at `time` (seconds since the epoch), without the
+/// final line feed. Bytes, because the fields are.
+///
+/// ```
+/// use nsca::{CheckResult, command_line};
+///
+/// let check = CheckResult::service("web1", "HTTP", 2, "down\nsince 10:00");
+/// assert_eq!(
+///     command_line(&check, 1_700_000_000),
+///     b"[1700000000] PROCESS_SERVICE_CHECK_RESULT;web1;HTTP;2;down\\nsince 10:00".to_vec()
+/// );
+/// ```
+pub fn command_line(check: &CheckResult, time: u64) -> Vec<u8> {
+    let mut line = Vec::with_capacity(64 + check.output().len());
+    line.extend_from_slice(format!("[{time}] ").as_bytes());
+    match check.service_description() {
+        Some(service) => {
+            line.extend_from_slice(b"PROCESS_SERVICE_CHECK_RESULT;");
+            line.extend_from_slice(first_line(check.host_name()));
+            line.push(b';');
+            line.extend_from_slice(first_line(service));
+        }
+        None => {
+            line.extend_from_slice(b"PROCESS_HOST_CHECK_RESULT;");
+            line.extend_from_slice(first_line(check.host_name()));
+        }
+    }
+    line.extend_from_slice(format!(";{};", check.return_code().0).as_bytes());
+    for &b in check.output() {
+        match b {
+            b'\\' => line.extend_from_slice(b"\\\\"),
+            b'\n' => line.extend_from_slice(b"\\n"),
+            _ => line.push(b),
+        }
+    }
+    line
+}
+
+fn first_line(field: &[u8]) -> &[u8] {
+    field.split(|&b| b == b'\n').next().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_line_and_escaping() {
+        let check = CheckResult::host("myhost", 1, "Host is DOWN");
+        assert_eq!(
+            command_line(&check, 1_795_799_619),
+            b"[1795799619] PROCESS_HOST_CHECK_RESULT;myhost;1;Host is DOWN".to_vec()
+        );
+        let check = CheckResult::service(
+            "h\nINJECT",
+            "svc\nX",
+            -1,
+            &b"back\\slash\nnew\rcr;semi\tt"[..],
+        );
+        assert_eq!(
+            command_line(&check, 5),
+            b"[5] PROCESS_SERVICE_CHECK_RESULT;h;svc;-1;back\\\\slash\\nnew\rcr;semi\tt".to_vec()
+        );
+    }
+}

@@ -1,0 +1,1 @@
+//! Test fixtures: the real NSCA daemon, temporary directories and waiting helpers.
