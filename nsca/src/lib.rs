@@ -17,7 +17,7 @@
 //! use nsca::blocking::{Client, ClientConfig};
 //!
 //! let config = ClientConfig { password: "secret".into(), ..ClientConfig::default() };
-//! let mut client = Client::connect("nagios.example.com:5667", &config)?;
+//! let mut client = Client::connect("nagios.example.com", 5667, &config)?;
 //! client.send(&CheckResult::service("web1", "HTTP", 0, "HTTP OK - 0.002 s"))?;
 //! client.send(&CheckResult::host("web1", 0, "PING OK"))?;
 //! client.finish()?;

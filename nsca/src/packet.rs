@@ -48,6 +48,7 @@ pub enum PacketSize {
 
 impl PacketSize {
     /// Bytes on the wire.
+    #[allow(clippy::len_without_is_empty)] // A packet size is never empty.
     pub const fn len(self) -> usize {
         match self {
             Self::Standard => 4304,

@@ -7,8 +7,8 @@ use nsca::{
     ServerSession,
 };
 use proptest::prelude::*;
-use rand::{RngCore, SeedableRng};
 use rand::rngs::StdRng;
+use rand::{RngCore, SeedableRng};
 
 fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
     // Any byte but NUL (a C string cannot hold one), from empty to the field's limit.
@@ -18,12 +18,16 @@ fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
 fn check(size: PacketSize) -> impl Strategy<Value = CheckResult> {
     let host = proptest::collection::vec(1u8..=255, 1..=63);
     let service = proptest::option::of(proptest::collection::vec(1u8..=255, 1..=127));
-    (host, service, any::<i16>(), text(size.max_len(Field::Output))).prop_map(
-        |(host, service, code, output)| match service {
+    (
+        host,
+        service,
+        any::<i16>(),
+        text(size.max_len(Field::Output)),
+    )
+        .prop_map(|(host, service, code, output)| match service {
             Some(service) => CheckResult::service(host, service, code, output),
             None => CheckResult::host(host, code, output),
-        },
-    )
+        })
 }
 
 fn method() -> impl Strategy<Value = EncryptionMethod> {
@@ -35,10 +39,22 @@ fn size() -> impl Strategy<Value = PacketSize> {
 }
 
 fn connection() -> impl Strategy<
-    Value = (EncryptionMethod, Vec<u8>, PacketSize, Vec<CheckResult>, [u8; 128], u32, u64),
+    Value = (
+        EncryptionMethod,
+        Vec<u8>,
+        PacketSize,
+        Vec<CheckResult>,
+        [u8; 128],
+        u32,
+        u64,
+    ),
 > {
-    (method(), proptest::collection::vec(any::<u8>(), 0..300), size()).prop_flat_map(
-        |(method, password, size)| {
+    (
+        method(),
+        proptest::collection::vec(any::<u8>(), 0..300),
+        size(),
+    )
+        .prop_flat_map(|(method, password, size)| {
             (
                 Just(method),
                 Just(password),
@@ -48,8 +64,7 @@ fn connection() -> impl Strategy<
                 any::<u32>(),
                 any::<u64>(),
             )
-        },
-    )
+        })
 }
 
 proptest! {
@@ -129,20 +144,10 @@ proptest! {
         let mut input = BytesMut::new();
         for piece in data.chunks(chunk) {
             input.extend_from_slice(piece);
-            loop {
-                match server.decode(&mut input) {
-                    Ok(Some(_)) => {}
-                    Ok(None) | Err(_) => break,
-                }
-            }
+            while let Ok(Some(_)) = server.decode(&mut input) {}
             prop_assert!(input.len() < PacketSize::Standard.len() + chunk);
         }
-        loop {
-            match server.decode_eof(&mut input) {
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => break,
-            }
-        }
+        while let Ok(Some(_)) = server.decode_eof(&mut input) {}
         prop_assert!(server.is_failed() || input.is_empty());
     }
 

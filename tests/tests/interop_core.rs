@@ -51,7 +51,7 @@ fn send_to_daemon(method: u8, password: &str, size: PacketSize, per_connection: 
     };
     let checks = checks();
     for batch in checks.chunks(per_connection) {
-        let mut client = Client::connect(daemon.addr(), &config).unwrap();
+        let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
         assert_eq!(client.send_all(batch).unwrap(), batch.len() as u64);
         assert_eq!(client.finish().unwrap(), batch.len() as u64);
     }
@@ -100,7 +100,7 @@ fn wrong_password_is_dropped_by_the_daemon() {
         password: "wrong".into(),
         ..ClientConfig::default()
     };
-    let mut client = Client::connect(daemon.addr(), &config).unwrap();
+    let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
     client.send(&CheckResult::host("h", 0, "x")).unwrap();
     client.finish().unwrap();
     // Then a good one on a new connection: only it is written.
@@ -108,7 +108,7 @@ fn wrong_password_is_dropped_by_the_daemon() {
         password: "right".into(),
         ..ClientConfig::default()
     };
-    let mut client = Client::connect(daemon.addr(), &config).unwrap();
+    let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
     client.send(&CheckResult::host("good", 0, "y")).unwrap();
     client.finish().unwrap();
     assert_eq!(
@@ -134,7 +134,7 @@ fn ipv6_daemon() {
         password: "six".into(),
         ..ClientConfig::default()
     };
-    let mut client = Client::connect(daemon.addr(), &client_config).unwrap();
+    let mut client = Client::connect_addrs(&[daemon.addr()], &client_config).unwrap();
     client
         .send(&CheckResult::service("v6", "svc", 0, "over ::1"))
         .unwrap();

@@ -51,7 +51,7 @@ const BATCH_BYTES: usize = 64 * 1024;
 /// use nsca::blocking::{Client, ClientConfig};
 ///
 /// let config = ClientConfig { password: "secret".into(), ..ClientConfig::default() };
-/// let mut client = Client::connect("nagios.example.com:5667", &config)?;
+/// let mut client = Client::connect("nagios.example.com", 5667, &config)?;
 /// client.send(&CheckResult::service("web1", "HTTP", 0, "HTTP OK"))?;
 /// client.finish()?;
 /// # Ok::<(), nsca::Error>(())
@@ -69,29 +69,36 @@ pub struct Client {
 }
 
 impl Client {
-    /// Resolves `addr`, connects to the first of its addresses that accepts within
-    /// `config.connect_timeout`, and reads the init packet.
+    /// Resolves `host` (a name, or an IPv4 or IPv6 address), connects to the first of its
+    /// addresses that accepts within `config.connect_timeout` (IPv4 and IPv6 alike, in the
+    /// resolver's order), and reads the init packet.
     ///
     /// # Errors
-    /// [`Error::Resolve`], [`Error::NoAddress`], [`Error::Connect`], [`Error::ConnectTimeout`],
-    /// [`Error::InitClosed`], [`Error::InitTimeout`], [`Error::Crypto`].
-    pub fn connect<A: ToSocketAddrs + ToString>(
-        addr: A,
-        config: &ClientConfig,
-    ) -> Result<Self, Error> {
-        let addrs: Vec<SocketAddr> = addr
+    /// [`Error::Resolve`], [`Error::NoAddress`], then those of [`Client::connect_addrs`].
+    pub fn connect(host: &str, port: u16, config: &ClientConfig) -> Result<Self, Error> {
+        let addrs: Vec<SocketAddr> = (host, port)
             .to_socket_addrs()
             .map_err(|source| Error::Resolve {
-                host: addr.to_string(),
+                host: host.to_owned(),
                 source,
             })?
             .collect();
         if addrs.is_empty() {
             return Err(Error::NoAddress {
-                host: addr.to_string(),
+                host: host.to_owned(),
             });
         }
-        let stream = connect_any(&addrs, config.connect_timeout)?;
+        Self::connect_addrs(&addrs, config)
+    }
+
+    /// Connects to the first of `addrs` that accepts within `config.connect_timeout`, and reads
+    /// the init packet.
+    ///
+    /// # Errors
+    /// [`Error::Connect`] (every address refused or failed; each attempt is listed),
+    /// [`Error::ConnectTimeout`], then those of [`Client::handshake`].
+    pub fn connect_addrs(addrs: &[SocketAddr], config: &ClientConfig) -> Result<Self, Error> {
+        let stream = connect_any(addrs, config.connect_timeout)?;
         Self::handshake(stream, config)
     }
 
