@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The main job, end to end: build our send_nsca and send passive check results with it.
+#
+#   ./demo.sh                      start a receiver of our own on 127.0.0.1 and send to it
+#   ./demo.sh HOST [PORT [CFG]]    send to a real NSCA daemon (send_nsca.cfg CFG for the
+#                                  password and method; default /etc/send_nsca.cfg if present)
+#
+# With no host given, the receiver prints each result as the line the NSCA daemon would write
+# to Nagios' command file, so you see exactly what Nagios would get.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+echo "==> building send_nsca and the demo receiver (release)"
+cargo build --release --locked -q -p nsca-cli -p nsca --example receiver
+send_nsca=target/release/send_nsca
+
+checks() {
+    # Two service checks and a host check, separated by ETB (0x17) as send_nsca 2.10 expects.
+    printf 'web1\tHTTP\t0\tHTTP OK - 0.002 second response time | time=0.002s\027'
+    printf 'web1\tDisk /\t1\tDISK WARNING - 12%% free\nlong output: /var is at 88%%\027'
+    printf 'db1\t2\tPING CRITICAL - Packet loss = 100%%\027'
+}
+
+if [ $# -ge 1 ]; then
+    host=$1 port=${2:-5667}
+    args=(-H "$host" -p "$port")
+    [ $# -ge 3 ] && args+=(-c "$3")
+    echo "==> sending 3 check results to $host:$port"
+    checks | "$send_nsca" "${args[@]}"
+    exit
+fi
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+out=$(mktemp)
+target/release/examples/receiver "127.0.0.1:$port" 1 demo-password >"$out" 2>/dev/null &
+receiver=$!
+trap 'kill $receiver 2>/dev/null; rm -f "$out" "$cfg"' EXIT
+cfg=$(mktemp)
+printf 'password=demo-password\nencryption_method=1\n' >"$cfg"
+for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    sleep 0.05
+done
+
+echo "==> sending 3 check results to our receiver on 127.0.0.1:$port (XOR, password from $cfg)"
+checks | "$send_nsca" -H 127.0.0.1 -p "$port" -c "$cfg"
+
+for _ in $(seq 100); do
+    [ "$(wc -l <"$out")" -ge 3 ] && break
+    sleep 0.05
+done
+echo "==> what the NSCA daemon would write to Nagios' command file:"
+cat "$out"
+[ "$(wc -l <"$out")" -ge 3 ]

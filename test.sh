@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace on a fresh Debian machine.
+#
+# - installs what the suite needs when it is missing: Debian's nsca, nsca-client and
+#   nagios4-core (the real programs the interop tests run), and cargo-fuzz for the nightly
+#   toolchain;
+# - runs all unit, integration and interop tests with NSCA_REQUIRE_INTEROP=1, so that a missing
+#   daemon fails the run instead of skipping tests;
+# - builds every fuzz target and runs each for FUZZ_SECONDS (default 30).
+#
+# Every daemon, receiver and Nagios instance is started and stopped by the tests themselves, on
+# loopback, in temporary directories.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+say() { printf '\n==> %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=()
+for pkg in nsca nsca-client nagios4-core; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+export NSCA_REQUIRE_INTEROP=1
+
+say "cargo test (workspace, interop required)"
+cargo test --workspace --locked
+
+if [ -f fuzz/Cargo.toml ]; then
+    if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
+        say "installing cargo-fuzz"
+        cargo +nightly install cargo-fuzz --locked
+    fi
+    secs="${FUZZ_SECONDS:-30}"
+    say "fuzz smoke: every target for ${secs}s"
+    ./fuzz/run.sh "$secs"
+fi
+
+say "all tests passed"
