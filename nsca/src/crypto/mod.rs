@@ -7,14 +7,47 @@
 //! every packet of a connection, so a [`Cipher`] lives exactly as long as one connection and must
 //! see the packets in order.
 
-#[allow(dead_code)] // Used by the algorithm modules as they land.
+#[cfg(feature = "blowfish")]
+mod blowfish;
+#[cfg(feature = "cast128")]
+mod cast128;
+#[cfg(feature = "cast256")]
+mod cast256;
+#[allow(dead_code)] // Unused when every algorithm feature is off.
 mod cfb8;
+#[cfg(feature = "des")]
+mod des;
+#[cfg(feature = "gost")]
+mod gost;
 mod mcrypt;
+#[cfg(feature = "rc2")]
+mod rc2;
+#[cfg(feature = "rijndael")]
+mod rijndael;
+#[cfg(any(
+    feature = "blowfish",
+    feature = "cast128",
+    feature = "des",
+    feature = "rc2",
+    feature = "rijndael",
+    feature = "serpent",
+    feature = "tripledes",
+    feature = "twofish",
+))]
+mod rustcrypto;
+#[cfg(feature = "serpent")]
+mod serpent;
+#[cfg(feature = "tripledes")]
+mod tripledes;
+#[cfg(feature = "twofish")]
+mod twofish;
 mod xor;
+#[cfg(feature = "xtea")]
+mod xtea;
 
 use core::fmt;
 
-#[allow(unused_imports)] // Used by the algorithm modules as they land.
+#[allow(unused_imports)] // Unused when every algorithm feature is off.
 pub(crate) use cfb8::{BlockEncrypt, Cfb8};
 
 use crate::error::{CryptoError, Unusable};
@@ -297,6 +330,31 @@ impl fmt::Debug for Cipher {
         f.debug_struct("Cipher")
             .field("method", &self.method)
             .finish_non_exhaustive()
+    }
+}
+
+/// Helpers for the block-level test vectors of the algorithm modules.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::BlockEncrypt;
+
+    /// Bytes from a hex string.
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    /// Asserts that `cipher` encrypts the block `pt` to `ct` (both hex).
+    #[track_caller]
+    #[allow(dead_code)] // Unused when every algorithm feature is off.
+    pub(crate) fn assert_ecb<C: BlockEncrypt>(cipher: &C, pt: &str, ct: &str) {
+        let mut block = hex(pt);
+        assert_eq!(block.len(), C::BLOCK, "plaintext length");
+        cipher.encrypt_block(&mut block);
+        let got: String = block.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(got, ct);
     }
 }
 
