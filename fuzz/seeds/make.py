@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora from the real captures in nsca/tests/data.
+
+Run from the fuzz/ directory: python3 seeds/make.py
+Layout of data_packet and server_stream inputs: see src/lib.rs.
+"""
+import os
+
+DATA = os.path.join(os.path.dirname(__file__), "..", "..", "nsca", "tests", "data")
+OUT = os.path.dirname(__file__)
+
+
+def xxd(name):
+    out = bytearray()
+    with open(os.path.join(DATA, name)) as f:
+        for line in f:
+            hexpart = line.split(": ", 1)[1].split("  ")[0].replace(" ", "")
+            out += bytes.fromhex(hexpart)
+    return bytes(out)
+
+
+# (capture stem, method, password, packet size)
+CAPTURES = [
+    ("01-none-service", 0, b"", 4304),
+    ("02-none-host", 0, b"", 4304),
+    ("03-legacy720", 0, b"", 720),
+    ("04-xor-secret-2pkts", 1, b"secret", 4304),
+    ("05-aes14-2pkts", 14, b"aes pass", 4304),
+    ("06-multiline-etb-2pkts", 0, b"", 4304),
+]
+
+
+def write(target, name, data):
+    d = os.path.join(OUT, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+for stem, method, password, size in CAPTURES:
+    try:
+        init, data = xxd(stem + "-init.hex"), xxd(stem + "-data.hex")
+    except FileNotFoundError:
+        continue
+    header = bytes([method, len(password)]) + password + init[:128]
+    write("init_packet", stem, init)
+    write("data_packet", stem, header + data[:size])
+    write("server_stream", stem, header + b"\x00\x00" + data)
+    write("server_stream", stem + "-chunked", header + b"\x00\x07" + data)
