@@ -50,7 +50,7 @@ fn enabled(feature: &str) -> bool {
         "xtea" => cfg!(feature = "xtea"),
         "blowfish" => cfg!(feature = "blowfish"),
         "twofish" => cfg!(feature = "twofish"),
-        "loki97" => false, // Not implemented yet.
+        "loki97" => cfg!(feature = "loki97"),
         "rc2" => cfg!(feature = "rc2"),
         "rijndael" => cfg!(feature = "rijndael"),
         "serpent" => cfg!(feature = "serpent"),
@@ -185,7 +185,7 @@ fn disabled_features_are_named() {
         if m == EncryptionMethod::Xor || enabled(feature(m)) {
             continue;
         }
-        if matches!(m, EncryptionMethod::Loki97 | EncryptionMethod::SaferPlus) {
+        if matches!(m, EncryptionMethod::SaferPlus) {
             continue; // Not implemented yet.
         }
         assert_eq!(

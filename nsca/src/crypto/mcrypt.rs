@@ -54,7 +54,12 @@ pub(super) fn open(
         M::Xtea => algorithm!(method, "xtea", iv, super::xtea::Xtea::new(&fixed(key))),
         M::Blowfish => algorithm!(method, "blowfish", iv, super::blowfish::new(&fixed(key))),
         M::Twofish => algorithm!(method, "twofish", iv, super::twofish::new(&fixed(key))),
-        M::Loki97 => Err(CryptoError::NotImplemented { method }),
+        M::Loki97 => algorithm!(
+            method,
+            "loki97",
+            iv,
+            super::loki97::Loki97::new(&fixed(key))
+        ),
         M::Rc2 => algorithm!(method, "rc2", iv, super::rc2::new(&fixed(key))),
         M::Rijndael128 => algorithm!(
             method,

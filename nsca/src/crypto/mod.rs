@@ -19,6 +19,8 @@ mod cfb8;
 mod des;
 #[cfg(feature = "gost")]
 mod gost;
+#[cfg(feature = "loki97")]
+mod loki97;
 mod mcrypt;
 #[cfg(feature = "rc2")]
 mod rc2;
