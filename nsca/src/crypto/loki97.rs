@@ -86,7 +86,7 @@ fn f(a: u64, b: u64) -> u64 {
     let s1 = |x: u64| u64::from(S1[(x & 0x1fff) as usize]);
     let s2 = |x: u64| u64::from(S2[(x & 0x7ff) as usize]);
     let sa = [
-        s1((a << 8) | (a >> 56)),
+        s1(a.rotate_left(8)),
         s2(a >> 48),
         s1(a >> 40),
         s2(a >> 32),
