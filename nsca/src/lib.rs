@@ -79,10 +79,13 @@ mod password;
 mod session;
 
 pub mod blocking;
+mod config;
 mod io_error;
+mod policy;
 
 pub use check::{CheckResult, Cut, ReturnCode, Truncation};
 pub use command::command_line;
+pub use config::{ClientConfig, ReceiverConfig};
 pub use crypto::{Cipher, EncryptionMethod};
 pub use error::{CryptoError, DecodeError, EncodeError, Field, Message, Unusable};
 pub use init::{IV_LEN, InitPacket};

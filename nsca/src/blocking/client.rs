@@ -6,40 +6,11 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::check::CheckResult;
-use crate::crypto::EncryptionMethod;
+use crate::config::ClientConfig;
 use crate::init::InitPacket;
 use crate::io_error::Error;
-use crate::packet::PacketSize;
-use crate::password::Password;
+use crate::policy;
 use crate::session::ClientSession;
-
-/// How a [`Client`] connects and encrypts.
-#[derive(Debug, Clone)]
-pub struct ClientConfig {
-    /// The encryption method; must match the daemon's `decryption_method`.
-    pub method: EncryptionMethod,
-    /// The password; must match the daemon's.
-    pub password: Password,
-    /// The packet size: [`PacketSize::Legacy`] for NSCA 2.7 daemons.
-    pub packet_size: PacketSize,
-    /// Time allowed to connect, across all the addresses the name resolves to.
-    pub connect_timeout: Duration,
-    /// Time allowed for the init packet, and for each write.
-    pub io_timeout: Duration,
-}
-
-impl Default for ClientConfig {
-    /// `send_nsca`'s defaults: XOR with an empty password, 4304-byte packets, 10 s timeouts.
-    fn default() -> Self {
-        Self {
-            method: EncryptionMethod::Xor,
-            password: Password::default(),
-            packet_size: PacketSize::Standard,
-            connect_timeout: Duration::from_secs(10),
-            io_timeout: Duration::from_secs(10),
-        }
-    }
-}
 
 /// Writes are gathered up to this many bytes before they go to the socket.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -111,10 +82,10 @@ impl Client {
             .set_nodelay(true)
             .map_err(Error::io("setting TCP_NODELAY"))?;
         stream
-            .set_read_timeout(Some(nonzero(config.io_timeout)))
+            .set_read_timeout(Some(policy::nonzero(config.io_timeout)))
             .map_err(Error::io("setting the read timeout"))?;
         stream
-            .set_write_timeout(Some(nonzero(config.io_timeout)))
+            .set_write_timeout(Some(policy::nonzero(config.io_timeout)))
             .map_err(Error::io("setting the write timeout"))?;
         let init = read_init(&mut stream, config.io_timeout)?;
         let session = ClientSession::new(
@@ -191,7 +162,7 @@ impl Client {
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        let len = self.session.packet_size().len() as u64;
+        let len = self.session.packet_size().len();
         let mut sent = 0;
         while sent < self.buf.len() {
             match self.stream.write(&self.buf[sent..]) {
@@ -203,13 +174,13 @@ impl Client {
                 Err(e) => return Err(self.send_error(sent, e, len)),
             }
         }
-        self.written += sent as u64 / len;
+        self.written += policy::whole_packets(sent, len);
         self.buf.clear();
         Ok(())
     }
 
-    fn send_error(&mut self, sent: usize, source: io::Error, len: u64) -> Error {
-        self.written += sent as u64 / len;
+    fn send_error(&mut self, sent: usize, source: io::Error, len: usize) -> Error {
+        self.written += policy::whole_packets(sent, len);
         self.buf.clear();
         Error::Send {
             packets_written: self.written,
@@ -218,8 +189,7 @@ impl Client {
     }
 }
 
-/// Tries each address in turn. Each attempt gets an equal share of the time that is left, so
-/// that one silent address cannot use up the whole budget while another would answer.
+/// Tries each address in turn, within the shared budget.
 fn connect_any(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
     let deadline = Instant::now() + timeout;
     let mut attempts = Vec::new();
@@ -228,19 +198,12 @@ fn connect_any(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Err
         if left.is_zero() {
             break;
         }
-        let share = left / u32::try_from(addrs.len() - i).unwrap_or(u32::MAX);
-        match TcpStream::connect_timeout(addr, nonzero(share)) {
+        match TcpStream::connect_timeout(addr, policy::attempt_timeout(left, addrs.len() - i)) {
             Ok(stream) => return Ok(stream),
             Err(e) => attempts.push((*addr, e)),
         }
     }
-    let all_timed_out = attempts
-        .iter()
-        .all(|(_, e)| e.kind() == io::ErrorKind::TimedOut);
-    if attempts.is_empty() || all_timed_out {
-        return Err(Error::ConnectTimeout(timeout));
-    }
-    Err(Error::Connect { attempts })
+    Err(policy::connect_failure(attempts, timeout))
 }
 
 fn read_init(stream: &mut TcpStream, timeout: Duration) -> Result<InitPacket, Error> {
@@ -259,29 +222,8 @@ fn read_init(stream: &mut TcpStream, timeout: Duration) -> Result<InitPacket, Er
             Ok(0) => return Err(Error::InitClosed { received: got }),
             Ok(n) => got += n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(Error::InitTimeout(timeout));
-            }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::ConnectionReset | io::ErrorKind::ConnectionAborted
-                ) =>
-            {
-                return Err(Error::InitClosed { received: got });
-            }
-            Err(e) => return Err(Error::io("reading the init packet")(e)),
+            Err(e) => return Err(policy::init_read_failure(e, got, timeout)),
         }
     }
     Ok(InitPacket::from_bytes(&buf))
-}
-
-/// Socket timeouts must not be zero (std rejects it); a zero budget becomes 1 ms.
-fn nonzero(d: Duration) -> Duration {
-    d.max(Duration::from_millis(1))
 }

@@ -9,40 +9,11 @@ use bytes::BytesMut;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::crypto::EncryptionMethod;
+use crate::config::ReceiverConfig;
 use crate::init::InitPacket;
 use crate::io_error::Error;
 use crate::packet::DataPacket;
-use crate::password::Password;
 use crate::session::ServerSession;
-
-use super::now_u32;
-
-/// How a [`Receiver`] decrypts and how long it waits.
-#[derive(Debug, Clone)]
-pub struct ReceiverConfig {
-    /// The decryption method; must match the clients' method.
-    pub method: EncryptionMethod,
-    /// The password; must match the clients'.
-    pub password: Password,
-    /// How long a connection may stay silent before it is dropped (the daemon's is 10 s).
-    pub read_timeout: Duration,
-    /// How many connections [`Receiver::spawn`] serves at once; further clients wait to be
-    /// accepted.
-    pub max_connections: usize,
-}
-
-impl Default for ReceiverConfig {
-    /// The daemon's defaults: XOR with an empty password, 10 s read timeout; 64 connections.
-    fn default() -> Self {
-        Self {
-            method: EncryptionMethod::Xor,
-            password: Password::default(),
-            read_timeout: Duration::from_secs(10),
-            max_connections: 64,
-        }
-    }
-}
 
 /// A listening socket that accepts NSCA clients, for tests, demos and tools that want check
 /// results without a Nagios daemon.
@@ -102,7 +73,7 @@ impl Receiver {
             .listener
             .accept()
             .map_err(Error::io("accepting a connection"))?;
-        let init = InitPacket::random(&mut self.rng, now_u32());
+        let init = InitPacket::random(&mut self.rng, crate::policy::now_u32());
         Connection::start(stream, peer, init, &self.config)
     }
 
