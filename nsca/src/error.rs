@@ -158,12 +158,6 @@ pub enum CryptoError {
         /// Why not.
         reason: Unusable,
     },
-    /// The method is valid, but this version of the crate does not implement it yet.
-    #[error("encryption method {method} is not implemented by this version of the nsca crate")]
-    NotImplemented {
-        /// The method.
-        method: EncryptionMethod,
-    },
     /// The method's algorithm was left out of this build.
     #[error(
         "encryption method {method} needs the nsca crate's `{feature}` feature, which this build \

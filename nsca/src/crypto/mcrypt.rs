@@ -81,7 +81,12 @@ pub(super) fn open(
         ),
         M::Serpent => algorithm!(method, "serpent", iv, super::serpent::new(&fixed(key))),
         M::Gost => algorithm!(method, "gost", iv, super::gost::Gost::new(&fixed(key))),
-        M::SaferPlus => Err(CryptoError::NotImplemented { method }),
+        M::SaferPlus => algorithm!(
+            method,
+            "saferplus",
+            iv,
+            super::saferplus::SaferPlus::new(&fixed(key))
+        ),
         // `Cipher::new` handles none and XOR itself and turns the unusable methods away before
         // calling this; neither is a libmcrypt algorithm this build could open.
         _ => Err(CryptoError::Unusable {

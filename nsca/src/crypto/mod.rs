@@ -37,6 +37,8 @@ mod rijndael;
     feature = "twofish",
 ))]
 mod rustcrypto;
+#[cfg(feature = "saferplus")]
+mod saferplus;
 #[cfg(feature = "serpent")]
 mod serpent;
 #[cfg(feature = "tripledes")]
