@@ -1,6 +1,5 @@
-//! `send_nsca`: placeholder until the CLI issue lands.
+//! `send_nsca`: sends passive check results read from stdin to an NSCA daemon.
 
-fn main() {
-    eprintln!("send_nsca: not implemented yet");
-    std::process::exit(3);
+fn main() -> std::process::ExitCode {
+    nsca_cli::run(std::env::args_os().collect())
 }
