@@ -21,7 +21,10 @@ fn check() -> CheckResult {
 }
 
 fn init() -> InitPacket {
-    InitPacket { iv: core::array::from_fn(|i| (i * 31 + 7) as u8), timestamp: 1_700_000_000 }
+    InitPacket {
+        iv: core::array::from_fn(|i| (i * 31 + 7) as u8),
+        timestamp: 1_700_000_000,
+    }
 }
 
 fn encode(c: &mut Criterion) {

@@ -21,12 +21,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => EncryptionMethod::Xor,
     };
     let password = args.next().unwrap_or_default();
-    let config = ReceiverConfig { method, password: password.into(), ..ReceiverConfig::default() };
+    let config = ReceiverConfig {
+        method,
+        password: password.into(),
+        ..ReceiverConfig::default()
+    };
     let receiver = Receiver::bind(addr.as_str(), config)?;
     eprintln!("listening on {} (method {method})", receiver.local_addr()?);
     let running = receiver.spawn(|received| match received.result {
         Ok(packet) => {
-            let now = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let now = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
             let mut line = command_line(&packet.check, now);
             line.push(b'\n');
             let mut out = std::io::stdout().lock();

@@ -81,6 +81,16 @@ pub enum Error {
     Decode(#[from] DecodeError),
 }
 
+impl From<io::Error> for Error {
+    /// A socket error with no more specific context (used by the tokio-util codecs).
+    fn from(source: io::Error) -> Self {
+        Self::Io {
+            context: "socket I/O",
+            source,
+        }
+    }
+}
+
 impl Error {
     pub(crate) fn io(context: &'static str) -> impl FnOnce(io::Error) -> Self {
         move |source| Self::Io { context, source }

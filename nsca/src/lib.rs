@@ -8,7 +8,9 @@
 //!   daemon accepts, with its CRC32), every [`EncryptionMethod`] in [`crypto`], and the two
 //!   connection state machines, [`ClientSession`] and [`ServerSession`]. Time and randomness
 //!   come from the caller, so everything in it is deterministic and testable;
-//! - thin **I/O shells** that only move those bytes: [`blocking`] on `std::net`.
+//! - thin **I/O shells** that only move those bytes: [`blocking`] on `std::net`, and (feature
+//!   `tokio`) `tokio`: an async client, a [`Sender`](crate::tokio::Sender) handle with a bounded
+//!   queue, batching and reconnects, an async receiver, and tokio-util codecs.
 //!
 //! # Sending a check result
 //!
@@ -82,6 +84,8 @@ pub mod blocking;
 mod config;
 mod io_error;
 mod policy;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 
 pub use check::{CheckResult, Cut, ReturnCode, Truncation};
 pub use command::command_line;

@@ -255,11 +255,7 @@ impl Connection {
     fn next_packet(&mut self) -> Result<Option<DataPacket>, Error> {
         let mut chunk = [0u8; 8192];
         loop {
-            let decoded = if self.eof {
-                self.session.decode_eof(&mut self.buf)?
-            } else {
-                self.session.decode(&mut self.buf)?
-            };
+            let decoded = self.session.next_packet(&mut self.buf, self.eof)?;
             if decoded.is_some() || self.eof {
                 return Ok(decoded);
             }

@@ -149,6 +149,23 @@ impl ServerSession {
         })
     }
 
+    /// [`ServerSession::decode`] while the client may send more, [`ServerSession::decode_eof`]
+    /// once it has closed: the one call an I/O loop needs.
+    ///
+    /// # Errors
+    /// Those of the two methods.
+    pub fn next_packet(
+        &mut self,
+        input: &mut BytesMut,
+        at_eof: bool,
+    ) -> Result<Option<DataPacket>, DecodeError> {
+        if at_eof {
+            self.decode_eof(input)
+        } else {
+            self.decode(input)
+        }
+    }
+
     fn open(&mut self, input: &mut BytesMut, size: PacketSize) -> Result<DataPacket, DecodeError> {
         let mut buf = input.split_to(size.len());
         self.cipher.decrypt(&mut buf);

@@ -1,0 +1,222 @@
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use ::tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use ::tokio::sync::{Semaphore, mpsc};
+use ::tokio::task::JoinHandle;
+use ::tokio::time::timeout;
+use bytes::BytesMut;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::blocking::Received;
+use crate::config::ReceiverConfig;
+use crate::init::InitPacket;
+use crate::io_error::Error;
+use crate::policy;
+use crate::session::ServerSession;
+
+/// An async listener serving many NSCA clients at once.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), nsca::Error> {
+/// use nsca::tokio::{Receiver, ReceiverConfig};
+///
+/// let receiver = Receiver::bind("127.0.0.1:5667", ReceiverConfig::default()).await?;
+/// let mut incoming = receiver.incoming(1024);
+/// while let Some(received) = incoming.next().await {
+///     match received.result {
+///         Ok(packet) => println!("{:?}", packet.check),
+///         Err(e) => eprintln!("{}: {e}", received.peer),
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Receiver {
+    listener: TcpListener,
+    config: ReceiverConfig,
+}
+
+impl Receiver {
+    /// Listens on `addr` (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the address cannot be bound; [`Error::Crypto`] when the method cannot
+    /// be used.
+    pub async fn bind<A: ToSocketAddrs>(addr: A, config: ReceiverConfig) -> Result<Self, Error> {
+        crate::crypto::Cipher::new(config.method, config.password.as_bytes(), &[0; 128])?;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(Error::io("binding the listening socket"))?;
+        Ok(Self { listener, config })
+    }
+
+    /// The address it listens on.
+    ///
+    /// # Errors
+    /// [`Error::Io`] from the socket.
+    pub fn local_addr(&self) -> Result<SocketAddr, Error> {
+        self.listener
+            .local_addr()
+            .map_err(Error::io("reading the local address"))
+    }
+
+    /// Starts serving on the current tokio runtime and returns the stream of results.
+    ///
+    /// At most `config.max_connections` connections are served at once (others wait in the
+    /// listen backlog); each is dropped after `config.read_timeout` of silence. Results are
+    /// queued for the caller in a channel of `buffer` items: when the caller falls behind,
+    /// connections stop being read and TCP flow control slows the clients, so memory stays
+    /// bounded. Dropping the [`Incoming`] stops the receiver.
+    pub fn incoming(self, buffer: usize) -> Incoming {
+        let (tx, rx) = mpsc::channel(buffer.max(1));
+        let addr = self.listener.local_addr().ok();
+        let task = ::tokio::spawn(serve(self, tx));
+        Incoming { rx, task, addr }
+    }
+}
+
+async fn serve(receiver: Receiver, tx: mpsc::Sender<Received>) {
+    let Receiver { listener, config } = receiver;
+    let config = Arc::new(config);
+    let slots = Arc::new(Semaphore::new(config.max_connections.max(1)));
+    let mut rng = StdRng::from_os_rng();
+    loop {
+        let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
+            return;
+        };
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // The listener's own trouble (EMFILE, an aborted handshake): pause, go on.
+                ::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        if tx.is_closed() {
+            return;
+        }
+        let init = InitPacket::random(&mut rng, policy::now_u32());
+        let config = Arc::clone(&config);
+        let tx = tx.clone();
+        ::tokio::spawn(async move {
+            connection(stream, peer, init, &config, &tx).await;
+            drop(permit);
+        });
+    }
+}
+
+async fn connection(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    init: InitPacket,
+    config: &ReceiverConfig,
+    tx: &mpsc::Sender<Received>,
+) {
+    let report = |result| Received { peer, result };
+    let mut session = match ServerSession::new(init, config.method, config.password.as_bytes()) {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.send(report(Err(e.into()))).await;
+            return;
+        }
+    };
+    let limit = policy::nonzero(config.read_timeout);
+    match timeout(limit, stream.write_all(&init.encode())).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let _ = tx
+                .send(report(Err(Error::io("sending the init packet")(e))))
+                .await;
+            return;
+        }
+        Err(_) => {
+            let _ = tx
+                .send(report(Err(Error::ReadTimeout {
+                    peer,
+                    timeout: limit,
+                })))
+                .await;
+            return;
+        }
+    }
+    let mut buf = BytesMut::with_capacity(16 * 1024);
+    let mut eof = false;
+    loop {
+        match session.next_packet(&mut buf, eof) {
+            Ok(Some(packet)) => {
+                if tx.send(report(Ok(packet))).await.is_err() {
+                    return;
+                }
+                continue;
+            }
+            Ok(None) if eof => return,
+            Ok(None) => {}
+            Err(e) => {
+                let _ = tx.send(report(Err(e.into()))).await;
+                return;
+            }
+        }
+        buf.reserve(64 * 1024);
+        match timeout(limit, stream.read_buf(&mut buf)).await {
+            Ok(Ok(0)) => eof = true,
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+            Ok(Err(e)) => {
+                let _ = tx
+                    .send(report(Err(Error::io("reading from the client")(e))))
+                    .await;
+                return;
+            }
+            Err(_) => {
+                let _ = tx
+                    .send(report(Err(Error::ReadTimeout {
+                        peer,
+                        timeout: limit,
+                    })))
+                    .await;
+                return;
+            }
+        }
+    }
+}
+
+/// The results of a running [`Receiver`], in arrival order (per connection, in packet order).
+/// Also a `futures_core::Stream`. Dropping it stops the receiver.
+#[derive(Debug)]
+pub struct Incoming {
+    rx: mpsc::Receiver<Received>,
+    task: JoinHandle<()>,
+    addr: Option<SocketAddr>,
+}
+
+impl Incoming {
+    /// The next decoded packet or connection error; `None` once the receiver has stopped.
+    pub async fn next(&mut self) -> Option<Received> {
+        self.rx.recv().await
+    }
+
+    /// The address the receiver listens on.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.addr
+    }
+}
+
+impl futures_core::Stream for Incoming {
+    type Item = Received;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Received>> {
+        self.rx.poll_recv(cx)
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
