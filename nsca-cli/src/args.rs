@@ -47,16 +47,16 @@ pub struct Cli {
     /// The daemon's port; same as -p.
     #[arg(long, value_name = "PORT")]
     pub port: Option<OsString>,
-    /// Seconds the whole run may take (connecting, reading stdin, sending); same as -to.
+    /// Seconds for the whole run (connect, stdin, sending); same as -to.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<OsString>,
     /// The send_nsca.cfg file to read; same as -c.
     #[arg(long, value_name = "FILE")]
     pub config: Option<OsString>,
-    /// The field delimiter (one character, or a number such as 0x09); same as -d.
+    /// The field delimiter (a character or a number: 0x09); same as -d.
     #[arg(long, value_name = "DELIM")]
     pub delimiter: Option<OsString>,
-    /// The set delimiter (one character, or a number such as 0x17); same as -ds.
+    /// The set delimiter (a character or a number: 0x17); same as -ds.
     #[arg(long, value_name = "DELIM")]
     pub set_delimiter: Option<OsString>,
     /// Print nothing on success.
@@ -65,24 +65,22 @@ pub struct Cli {
     /// Send 720-byte packets for NSCA 2.7 daemons.
     #[arg(long = "legacy-2-7-mode")]
     pub legacy_2_7_mode: bool,
-    /// One check per input line, as NSCA 2.7's send_nsca read them (same as -ds 0x0a).
+    /// One check per line, as NSCA 2.7 read them (same as -ds 0x0a).
     #[arg(long, conflicts_with = "set_delimiter")]
     pub one_check_per_line: bool,
-    /// Treat skipped sets, cut fields and return codes that are not numbers as errors (exit 2),
-    /// naming the input set.
+    /// Skipped sets, cut fields, non-numeric return codes: errors (exit 2).
     #[arg(long)]
     pub strict: bool,
-    /// Parse and encode everything but connect to nothing; print the line the daemon would
-    /// write to the command file for each check.
+    /// Connect to nothing; print the daemon's command-file line for each check.
     #[arg(long)]
     pub dry_run: bool,
-    /// Read the password from this file (its first line), instead of send_nsca.cfg.
+    /// Read the password from this file's first line, not send_nsca.cfg.
     #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
     pub password_file: Option<PathBuf>,
-    /// Read the password from this environment variable, instead of send_nsca.cfg.
+    /// Read the password from this environment variable.
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<OsString>,
-    /// Free-text mode: all of stdin is the output of ONE check for this host.
+    /// Free-text mode: all of stdin is the output of ONE check of this host.
     #[arg(
         long,
         value_name = "NAME",
@@ -93,8 +91,7 @@ pub struct Cli {
     /// Free-text mode: the check's service (without it, a host check).
     #[arg(long, value_name = "NAME", requires = "check_host")]
     pub check_service: Option<OsString>,
-    /// Free-text mode: the check's state: 0 to 3, or OK, WARNING, CRITICAL, UNKNOWN (also
-    /// UP, DOWN, UNREACHABLE for host checks).
+    /// Free-text mode: the state, 0 to 3 or OK, WARNING, CRITICAL, UNKNOWN.
     #[arg(long, value_name = "STATE", requires = "check_host", value_parser = parse_state)]
     pub check_state: Option<ReturnCode>,
     /// Set by the rewriting: the first argument, the C client's default host.

@@ -488,7 +488,10 @@ mod tests {
         assert_eq!(reader.next_set(), Ok(None));
     }
 
-    fn check(set: &[u8], delimiter: u8) -> Option<(Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>)> {
+    /// Host, service, return code, output.
+    type Got = Option<(Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>)>;
+
+    fn check(set: &[u8], delimiter: u8) -> Got {
         match parse_set(set, delimiter) {
             Parsed::Check(f) => Some((
                 f.host.to_vec(),
@@ -500,16 +503,11 @@ mod tests {
         }
     }
 
-    fn svc(
-        h: &str,
-        s: &str,
-        rc: &str,
-        o: &str,
-    ) -> Option<(Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>)> {
+    fn svc(h: &str, s: &str, rc: &str, o: &str) -> Got {
         Some((h.into(), Some(s.into()), rc.into(), o.into()))
     }
 
-    fn host(h: &str, rc: &str, o: &str) -> Option<(Vec<u8>, Option<Vec<u8>>, Vec<u8>, Vec<u8>)> {
+    fn host(h: &str, rc: &str, o: &str) -> Got {
         Some((h.into(), None, rc.into(), o.into()))
     }
 

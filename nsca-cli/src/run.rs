@@ -259,7 +259,7 @@ fn arm_timeout(gate: Arc<Gate>, seconds: i32) -> Result<(), Failure> {
 /// Where check results go.
 enum Sink {
     Network(Box<Client>),
-    DryRun(DryRun),
+    DryRun(Box<DryRun>),
 }
 
 /// `--dry-run`: encodes every check (so that anything that would fail fails) and prints the
@@ -349,12 +349,12 @@ fn transfer(options: &Options, setup: Setup) -> Result<Sent, Failure> {
                     number: i32::from(setup.method.number()),
                     error,
                 })?;
-        Sink::DryRun(DryRun {
+        Sink::DryRun(Box::new(DryRun {
             session,
             packet: vec![0; setup.size.len()],
             out: BufWriter::with_capacity(64 * 1024, io::stdout()),
             sent: 0,
-        })
+        }))
     } else {
         Sink::Network(Box::new(connect(options, &setup)?))
     };
