@@ -97,15 +97,11 @@ impl Receiver {
                 if thread_stop.load(Ordering::SeqCst) {
                     break;
                 }
-                let conn = match accepted {
-                    Ok(conn) => conn,
-                    Err(e) => {
-                        // Accept errors (EMFILE, aborted handshakes) are the listener's, not a
-                        // peer's; pause briefly rather than spin.
-                        let _ = e;
-                        thread::sleep(Duration::from_millis(10));
-                        continue;
-                    }
+                let Ok(conn) = accepted else {
+                    // Accept errors (EMFILE, aborted handshakes) are the listener's, not a
+                    // peer's; pause briefly rather than spin.
+                    thread::sleep(Duration::from_millis(10));
+                    continue;
                 };
                 let handler = Arc::clone(&handler);
                 let slots = Arc::clone(&slots);

@@ -90,13 +90,10 @@ async fn serve(receiver: Receiver, tx: mpsc::Sender<Received>) {
         let Ok(permit) = Arc::clone(&slots).acquire_owned().await else {
             return;
         };
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                // The listener's own trouble (EMFILE, an aborted handshake): pause, go on.
-                ::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                continue;
-            }
+        let Ok((stream, peer)) = listener.accept().await else {
+            // The listener's own trouble (EMFILE, an aborted handshake): pause, go on.
+            ::tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            continue;
         };
         if tx.is_closed() {
             return;
