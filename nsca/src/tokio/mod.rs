@@ -21,4 +21,4 @@ pub use crate::config::{ClientConfig, ReceiverConfig};
 pub use client::Client;
 pub use codec::{ClientCodec, ServerCodec};
 pub use receiver::{Incoming, Receiver};
-pub use sender::{Delivery, Sender, SenderConfig, TrySendError};
+pub use sender::{Closed, Delivery, Sender, SenderConfig, TrySendError};
