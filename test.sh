@@ -30,6 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 export NSCA_REQUIRE_INTEROP=1
+# The async receiver test opens 1,000 connections at once (2,000 descriptors in one process).
+ulimit -n 8192 2>/dev/null || true
 
 say "cargo test (workspace, interop required)"
 cargo test --workspace --locked
