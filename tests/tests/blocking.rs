@@ -197,10 +197,7 @@ fn server_that_resets_mid_stream() {
             packets_written,
             source,
         }) => {
-            assert!(
-                (1..5000).contains(&packets_written),
-                "{packets_written}"
-            );
+            assert!((1..5000).contains(&packets_written), "{packets_written}");
             assert_eq!(packets_written, client.packets_written());
             assert!(
                 matches!(
