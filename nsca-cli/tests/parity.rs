@@ -1,0 +1,327 @@
+//! Parity with the real thing: the same arguments and input through Debian's C `send_nsca`
+//! 2.10.2 and through ours, to the real `nsca` 2.10.2 daemon, must give the same stdout, stderr,
+//! exit code and command-file lines (timestamps aside), for methods 0 and 1 and both packet
+//! sizes.
+//!
+//! Skipped loudly when the Debian packages are not installed, unless `NSCA_REQUIRE_INTEROP=1`.
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use nsca_tests::{C_SEND_NSCA, Daemon, DaemonConfig, TempDir, real_program, run_with_stdin};
+
+const OURS: &str = env!("CARGO_BIN_EXE_send_nsca");
+
+/// Runs `program` as `send_nsca` (so usage texts match) with `args` and `stdin`.
+fn client(program: &Path, args: &[String], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(program);
+    cmd.arg0("send_nsca").args(args);
+    run_with_stdin(&mut cmd, stdin)
+}
+
+/// How many packets a client said it sent.
+fn reported(out: &Output) -> usize {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .find_map(|l| l.strip_suffix(" data packet(s) sent to host successfully."))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+struct Case {
+    name: String,
+    args: Vec<String>,
+    stdin: Vec<u8>,
+}
+
+fn case(name: &str, args: &[&str], stdin: &[u8]) -> Case {
+    Case {
+        name: name.to_owned(),
+        args: args.iter().map(|s| (*s).to_owned()).collect(),
+        stdin: stdin.to_vec(),
+    }
+}
+
+/// Runs every case through both clients against one daemon and compares.
+fn compare(daemon: &Daemon, config: &Path, extra: &[&str], cases: &[Case], c: &Path) {
+    let port = daemon.port().to_string();
+    for case in cases {
+        let mut args: Vec<String> = ["-H", "127.0.0.1", "-p", &port, "-c"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        args.push(config.to_str().expect("utf-8 path").to_owned());
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args.extend(case.args.iter().cloned());
+        let mut lines = Vec::new();
+        let mut outputs = Vec::new();
+        for program in [c, Path::new(OURS)] {
+            let before = daemon.lines().len();
+            let out = client(program, &args, &case.stdin);
+            let n = reported(&out);
+            let all = daemon.wait_for_commands(before + n, Duration::from_secs(15));
+            // Give stray lines (there should be none) a moment to show up.
+            std::thread::sleep(Duration::from_millis(30));
+            let all_now = daemon.wait_for_commands(before + n, Duration::ZERO);
+            assert_eq!(all.len(), all_now.len(), "{}: late lines", case.name);
+            lines.push(all[before.min(all.len())..].to_vec());
+            outputs.push(out);
+        }
+        let [c_out, our_out] = [&outputs[0], &outputs[1]];
+        assert_eq!(
+            (
+                c_out.status.code(),
+                String::from_utf8_lossy(&c_out.stdout),
+                String::from_utf8_lossy(&c_out.stderr)
+            ),
+            (
+                our_out.status.code(),
+                String::from_utf8_lossy(&our_out.stdout),
+                String::from_utf8_lossy(&our_out.stderr)
+            ),
+            "{} ({extra:?}): C vs ours, exit code, stdout, stderr",
+            case.name
+        );
+        assert_eq!(
+            lines[0], lines[1],
+            "{} ({extra:?}): command-file lines",
+            case.name
+        );
+    }
+}
+
+/// A deterministic mixture of sets that exercise the field rules (no empty fourth field, which
+/// is a documented difference).
+fn generated_sets(seed: u64, count: usize) -> Vec<u8> {
+    let mut state = seed;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    const PIECES: &[&[u8]] = &[
+        b"web1",
+        b"db 2",
+        b"x",
+        b"back\\slash",
+        b"semi;colon",
+        b"caf\xc3\xa9",
+        b"\xff\xfe",
+        b"line\nbreak",
+        b"cr\rhere",
+        b"  spaced  ",
+        b"pipe | perf=1",
+        b"\\n literal",
+    ];
+    const CODES: &[&[u8]] = &[
+        b"0", b"1", b"2", b"3", b"-1", b"70000", b"abc", b" 2x", b"+3",
+    ];
+    let mut out = Vec::new();
+    for _ in 0..count {
+        let mut pick = |list: &[&'static [u8]]| list[(next() % list.len() as u64) as usize];
+        let host = pick(PIECES);
+        let service = pick(PIECES);
+        let code = pick(CODES);
+        let output = pick(PIECES);
+        let host = if host.starts_with(b"\n") {
+            &b"h"[..]
+        } else {
+            host
+        };
+        out.extend_from_slice(host.split(|&b| b == b'\n').next().unwrap_or(b"h"));
+        out.push(b'\t');
+        if pick(&[b"s", b"h"]) == b"s" {
+            out.extend_from_slice(service.split(|&b| b == b'\n').next().unwrap_or(b"s"));
+            out.push(b'\t');
+        }
+        out.extend_from_slice(code);
+        out.push(b'\t');
+        out.extend_from_slice(output);
+        out.extend_from_slice(pick(&[b"", b"\n", b"  \t\r\n"]));
+        out.push(0x17);
+    }
+    out
+}
+
+fn standard_cases() -> Vec<Case> {
+    let mut long = vec![b'H'; 100];
+    long.push(b'\t');
+    long.extend([b'S'; 200]);
+    long.extend(b"\t0\t");
+    long.extend([b'O'; 4200]);
+    let set = |len: usize, tail: &[u8]| {
+        let mut s = b"h\ts\t0\t".to_vec();
+        s.resize(len, b'O');
+        s.extend_from_slice(tail);
+        s
+    };
+    let mut too_long_after_two = b"h\ts\t0\tfirst\x17h\ts\t0\tsecond\x17".to_vec();
+    too_long_after_two.extend(set(6007, b"\x17h\ts\t0\tafter"));
+    vec![
+        case(
+            "service",
+            &[],
+            b"localhost\tsvc one\t0\tOK - all good | t=1\n",
+        ),
+        case("host", &[], b"myhost\t1\tHost is DOWN\n"),
+        case(
+            "etb sets",
+            &[],
+            b"h1\ts1\t0\tout1\x17h2\ts2\t2\tline1\nline2 back\\slash\x17",
+        ),
+        case(
+            "lines without etb",
+            &[],
+            b"h1\ts1\t0\tout1\nh2\ts2\t1\tout2\n",
+        ),
+        case(
+            "newline sets",
+            &["-d", ";", "-ds", "0x0a"],
+            b"h;s;0;a\nh;s;1;b\n",
+        ),
+        case("quiet", &["--quiet"], b"q\tquiet\t0\tquiet mode\n"),
+        case("quiet zero", &["--quiet"], b""),
+        case("empty", &[], b""),
+        case("too few fields", &[], b"onlyhost\n\x17h\ts\n\x17\x17"),
+        case("collapsed", &[], b"h\t\t0\tcollapsed\n"),
+        case("trailing whitespace", &[], b"h\ts\t0\tout   \t\r\n\n"),
+        case(
+            "etb then newline",
+            &[],
+            b"h1\ts1\t0\to1\x17\nh2\ts2\t0\to2\n",
+        ),
+        case(
+            "return codes",
+            &[],
+            b"h\ts\t-1\tneg\x17h\ts\t70000\tbig\x17h\ts\tabc\tnonnum\x17h\ts\t 2x\tspace",
+        ),
+        case("comma", &["-d", ","], b"h,s,0,comma out,with,commas\n"),
+        case("hex comma", &["-d", "0x2c"], b"h,s,0,hex delim\n"),
+        case("decimal comma", &["-d", "44"], b"h,s,0,decimal 44\n"),
+        case("delimiter 09", &["-d", "09"], b"h\ts\t0\tout\n"),
+        case("multi-char delimiter", &["-d", "xyz"], b"haxbx0xout\n"),
+        case(
+            "high set delimiter",
+            &["-ds", "0x97"],
+            b"h\ts\t0\to\x97h\ts\t1\tp",
+        ),
+        case(
+            "nul bytes",
+            &[],
+            b"a\x00b\tc\t0\td\x17x\ty\t1\tz\x00w\x17\x00h\ts\t0\tx",
+        ),
+        case("long fields", &[], &long),
+        case("5119 + etb", &[], &set(5119, b"\x17")),
+        case("5120 + eof", &[], &set(5120, b"")),
+        case("5120 + etb", &[], &set(5120, b"\x17")),
+        case("too long after two", &[], &too_long_after_two),
+        case(
+            "generated",
+            &[],
+            &generated_sets(0x1234_5678_9abc_def1, 300),
+        ),
+    ]
+}
+
+/// Single-set cases for legacy mode: the 2.10 daemon keeps a 720-byte packet only when it is
+/// the last thing on the connection.
+fn legacy_cases() -> Vec<Case> {
+    let mut long = b"leg\tlong\t0\t".to_vec();
+    long.extend([b'O'; 600]);
+    vec![
+        case(
+            "legacy service",
+            &[],
+            b"leg\tlegacy svc\t0\tlegacy output\n",
+        ),
+        case("legacy host", &[], b"leghost\t2\tdown\nlong output\n"),
+        case("legacy long output", &[], &long),
+    ]
+}
+
+fn parity(method: u8, password: &str, legacy: bool) {
+    let Some(c) = real_program(C_SEND_NSCA, "the C send_nsca 2.10.2 client") else {
+        return;
+    };
+    let Some(daemon) = Daemon::start(&DaemonConfig::new(method, password)) else {
+        return;
+    };
+    let dir = TempDir::new("parity").expect("temp dir");
+    let config = dir.path().join("send_nsca.cfg");
+    let mut text = format!("encryption_method={method}\n");
+    if !password.is_empty() {
+        text.push_str(&format!("password={password}\n"));
+    }
+    std::fs::write(&config, text).expect("write config");
+    if legacy {
+        compare(
+            &daemon,
+            &config,
+            &["--legacy-2-7-mode"],
+            &legacy_cases(),
+            &c,
+        );
+    } else {
+        compare(&daemon, &config, &[], &standard_cases(), &c);
+    }
+}
+
+#[test]
+fn parity_method_0_standard() {
+    parity(0, "", false);
+}
+
+#[test]
+fn parity_method_1_standard() {
+    parity(1, "parity secret", false);
+}
+
+#[test]
+fn parity_method_0_legacy() {
+    parity(0, "", true);
+}
+
+#[test]
+fn parity_method_1_legacy() {
+    parity(1, "parity secret", true);
+}
+
+#[test]
+fn empty_output_differs_as_documented() {
+    let Some(c) = real_program(C_SEND_NSCA, "the C send_nsca 2.10.2 client") else {
+        return;
+    };
+    let Some(daemon) = Daemon::start(&DaemonConfig::new(0, "")) else {
+        return;
+    };
+    let dir = TempDir::new("parity-empty").expect("temp dir");
+    let config = dir.path().join("s0.cfg");
+    std::fs::write(&config, "encryption_method=0\n").expect("write config");
+    let port = daemon.port().to_string();
+    let args: Vec<String> = [
+        "-H",
+        "127.0.0.1",
+        "-p",
+        &port,
+        "-c",
+        config.to_str().unwrap(),
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    for program in [c.as_path(), Path::new(OURS)] {
+        let out = client(program, &args, b"h\ts\t0\t\n");
+        assert_eq!(out.status.code(), Some(0));
+    }
+    assert_eq!(
+        daemon.wait_for_commands(2, Duration::from_secs(10)),
+        [
+            "PROCESS_HOST_CHECK_RESULT;h;0;0",
+            "PROCESS_SERVICE_CHECK_RESULT;h;s;0;"
+        ]
+    );
+}
