@@ -47,3 +47,23 @@ for stem, method, password, size in CAPTURES:
     write("data_packet", stem, header + data[:size])
     write("server_stream", stem, header + b"\x00\x00" + data)
     write("server_stream", stem + "-chunked", header + b"\x00\x07" + data)
+
+# send_nsca stdin: [field delimiter] [set delimiter] [flags] then the input.
+CLI_INPUTS = {
+    "etb-sets": b"\t\x17\x00h1\ts1\t0\tout1\x17h2\t2\thost down\x17h3\ts3\t1\tline1\nline2 back\\slash\x17",
+    "newline-sets": b";\n\x00h;s;0;a\nh;s;1;b\n",
+    "legacy-long": b"\t\x17\x01" + b"h\ts\t2\t" + b"x" * 600,
+    "empty-output": b"\t\x17\x00h\ts\t0\t",
+    "return-codes": b"\t\x17\x00h\t-1\tx\x17h\t70000\ty\x17h\t 2x\tz\x17h\tabc\tw",
+}
+for name, data in CLI_INPUTS.items():
+    write("cli_input", name, data)
+
+CONFIGS = {
+    "full": b"# comment\npassword=secret\nencryption_method=14\nlegacy_2_7_mode=yes\n",
+    "spaces": b"password = secret\r\nencryption_method=1\n",
+    "errors": b"\n#x\nencryption_method=13\n",
+    "no-value": b"password=\n",
+}
+for name, data in CONFIGS.items():
+    write("config", name, data)
