@@ -81,9 +81,9 @@ fi
 : "${DETAIL_LOG:=$OSSEC_DIR/logs/nagios-alert.log}"
 
 # --- logging ---------------------------------------------------------------------------------
-# One line per call in the stock format ("`date` $0 $1 $2 $3 $4 $5", plus the other arguments),
-# then one line per outcome. The outcome lines only ever contain ids, numbers, host names and
-# fixed words.
+# One line per call in the stock format ("`date` $0 $1 $2 $3 $4 $5", as host-deny.sh and
+# firewall-drop.sh write it: not the location, whose file name could be "error.log"), then one
+# line per outcome. Outcome lines only ever contain ids, numbers, host names and fixed words.
 ar_log() {
     printf '%s %s\n' "$(date)" "$*" >>"$AR_LOG" 2>/dev/null
 }
@@ -128,7 +128,7 @@ else
     ACTION=$1
     ALERTID=$4
     RULEID=$5
-    ar_log "$0 $*"
+    ar_log "$0 $1 $2 $3 $4 $5"
 fi
 [ -n "$conf_note" ] && outcome "$conf_note"
 

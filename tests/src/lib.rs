@@ -6,6 +6,8 @@
 //! machine without the packages; set `NSCA_REQUIRE_INTEROP=1` (the README's test command and CI
 //! do) to turn a missing daemon into a failure instead.
 
+pub mod nagios;
+
 use std::fs;
 use std::io::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener, TcpStream};
