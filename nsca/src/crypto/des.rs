@@ -1,27 +1,359 @@
-//! Method 2, libmcrypt `des`: standard DES (FIPS 46-3), 8-byte key with its parity bits ignored.
-//! The `des` crate matches libmcrypt byte for byte.
+//! DES (FIPS 46-3), the core of method 2 (libmcrypt `des`) and method 3 (`tripledes`).
+//!
+//! libmcrypt's DES is the standard one (8-byte key, parity bits ignored), so any correct DES
+//! matches it. This one is implemented here for speed, because CFB-8 runs one block encryption
+//! per byte: the S-boxes and the P permutation are merged into eight 64-entry tables built at
+//! compile time, the expansion E is done with two rotations per round, and the initial and final
+//! permutations with five delta swaps each. Triple DES runs its three passes between a single
+//! initial and a single final permutation (the ones in between cancel).
 
-use cipher::KeyInit;
+use super::BlockEncrypt;
 
-use super::rustcrypto::RustCrypto;
+/// The S-boxes, S1 to S8, each as 4 rows of 16.
+const S: [[[u8; 16]; 4]; 8] = [
+    [
+        [14, 4, 13, 1, 2, 15, 11, 8, 3, 10, 6, 12, 5, 9, 0, 7],
+        [0, 15, 7, 4, 14, 2, 13, 1, 10, 6, 12, 11, 9, 5, 3, 8],
+        [4, 1, 14, 8, 13, 6, 2, 11, 15, 12, 9, 7, 3, 10, 5, 0],
+        [15, 12, 8, 2, 4, 9, 1, 7, 5, 11, 3, 14, 10, 0, 6, 13],
+    ],
+    [
+        [15, 1, 8, 14, 6, 11, 3, 4, 9, 7, 2, 13, 12, 0, 5, 10],
+        [3, 13, 4, 7, 15, 2, 8, 14, 12, 0, 1, 10, 6, 9, 11, 5],
+        [0, 14, 7, 11, 10, 4, 13, 1, 5, 8, 12, 6, 9, 3, 2, 15],
+        [13, 8, 10, 1, 3, 15, 4, 2, 11, 6, 7, 12, 0, 5, 14, 9],
+    ],
+    [
+        [10, 0, 9, 14, 6, 3, 15, 5, 1, 13, 12, 7, 11, 4, 2, 8],
+        [13, 7, 0, 9, 3, 4, 6, 10, 2, 8, 5, 14, 12, 11, 15, 1],
+        [13, 6, 4, 9, 8, 15, 3, 0, 11, 1, 2, 12, 5, 10, 14, 7],
+        [1, 10, 13, 0, 6, 9, 8, 7, 4, 15, 14, 3, 11, 5, 2, 12],
+    ],
+    [
+        [7, 13, 14, 3, 0, 6, 9, 10, 1, 2, 8, 5, 11, 12, 4, 15],
+        [13, 8, 11, 5, 6, 15, 0, 3, 4, 7, 2, 12, 1, 10, 14, 9],
+        [10, 6, 9, 0, 12, 11, 7, 13, 15, 1, 3, 14, 5, 2, 8, 4],
+        [3, 15, 0, 6, 10, 1, 13, 8, 9, 4, 5, 11, 12, 7, 2, 14],
+    ],
+    [
+        [2, 12, 4, 1, 7, 10, 11, 6, 8, 5, 3, 15, 13, 0, 14, 9],
+        [14, 11, 2, 12, 4, 7, 13, 1, 5, 0, 15, 10, 3, 9, 8, 6],
+        [4, 2, 1, 11, 10, 13, 7, 8, 15, 9, 12, 5, 6, 3, 0, 14],
+        [11, 8, 12, 7, 1, 14, 2, 13, 6, 15, 0, 9, 10, 4, 5, 3],
+    ],
+    [
+        [12, 1, 10, 15, 9, 2, 6, 8, 0, 13, 3, 4, 14, 7, 5, 11],
+        [10, 15, 4, 2, 7, 12, 9, 5, 6, 1, 13, 14, 0, 11, 3, 8],
+        [9, 14, 15, 5, 2, 8, 12, 3, 7, 0, 4, 10, 1, 13, 11, 6],
+        [4, 3, 2, 12, 9, 5, 15, 10, 11, 14, 1, 7, 6, 0, 8, 13],
+    ],
+    [
+        [4, 11, 2, 14, 15, 0, 8, 13, 3, 12, 9, 7, 5, 10, 6, 1],
+        [13, 0, 11, 7, 4, 9, 1, 10, 14, 3, 5, 12, 2, 15, 8, 6],
+        [1, 4, 11, 13, 12, 3, 7, 14, 10, 15, 6, 8, 0, 5, 9, 2],
+        [6, 11, 13, 8, 1, 4, 10, 7, 9, 5, 0, 15, 14, 2, 3, 12],
+    ],
+    [
+        [13, 2, 8, 4, 6, 15, 11, 1, 10, 9, 3, 14, 5, 0, 12, 7],
+        [1, 15, 13, 8, 10, 3, 7, 4, 12, 5, 6, 11, 0, 14, 9, 2],
+        [7, 11, 4, 1, 9, 12, 14, 2, 0, 6, 10, 13, 15, 3, 5, 8],
+        [2, 1, 14, 7, 4, 10, 8, 13, 15, 12, 9, 0, 3, 5, 6, 11],
+    ],
+];
 
-/// DES with its key schedule done.
-pub(crate) type Des = RustCrypto<::des::Des>;
+/// The permutation P (1-based bit numbers, most significant bit first).
+const P: [u8; 32] = [
+    16, 7, 20, 21, 29, 12, 28, 17, 1, 15, 23, 26, 5, 18, 31, 10, 2, 8, 24, 14, 32, 27, 3, 9, 19,
+    13, 30, 6, 22, 11, 4, 25,
+];
 
-/// DES keyed with all 8 bytes NSCA passes.
-pub(crate) fn new(key: &[u8; 8]) -> Des {
-    RustCrypto(::des::Des::new(key.into()))
+/// Permuted choice 1: the 56 key bits kept, as C then D.
+const PC1: [u8; 56] = [
+    57, 49, 41, 33, 25, 17, 9, 1, 58, 50, 42, 34, 26, 18, 10, 2, 59, 51, 43, 35, 27, 19, 11, 3, 60,
+    52, 44, 36, 63, 55, 47, 39, 31, 23, 15, 7, 62, 54, 46, 38, 30, 22, 14, 6, 61, 53, 45, 37, 29,
+    21, 13, 5, 28, 20, 12, 4,
+];
+
+/// Permuted choice 2: the 48 subkey bits from C and D.
+const PC2: [u8; 48] = [
+    14, 17, 11, 24, 1, 5, 3, 28, 15, 6, 21, 10, 23, 19, 12, 4, 26, 8, 16, 7, 27, 20, 13, 2, 41, 52,
+    31, 37, 47, 55, 30, 40, 51, 45, 33, 48, 44, 49, 39, 56, 34, 53, 46, 42, 50, 36, 29, 32,
+];
+
+/// Left rotations of C and D before each round.
+const SHIFTS: [u32; 16] = [1, 1, 2, 2, 2, 2, 2, 2, 1, 2, 2, 2, 2, 2, 2, 1];
+
+/// `SP[i][x]`: S-box `i + 1` on the 6-bit input `x`, its 4 bits placed and sent through P, and the
+/// result rotated right by one bit (the round state is kept rotated that way; see [`rounds`]).
+static SP: [[u32; 64]; 8] = {
+    let mut sp = [[0u32; 64]; 8];
+    let mut i = 0;
+    while i < 8 {
+        let mut x = 0;
+        while x < 64 {
+            let row = ((x >> 4) & 2) | (x & 1);
+            let col = (x >> 1) & 15;
+            let s = S[i][row][col] as u32;
+            let before = s << (28 - 4 * i);
+            let mut after = 0u32;
+            let mut j = 0;
+            while j < 32 {
+                // Output bit j + 1 is input bit P[j] (1-based, MSB first).
+                after |= ((before >> (32 - P[j] as u32)) & 1) << (31 - j);
+                j += 1;
+            }
+            sp[i][x] = after.rotate_right(1);
+            x += 1;
+        }
+        i += 1;
+    }
+    sp
+};
+
+/// One round's subkey, arranged for [`rounds`]: the 6-bit groups for S-boxes 1, 3, 5, 7 in bits
+/// 31..26, 23..18, 15..10, 7..2 of the first word, those for 2, 4, 6, 8 likewise in the second.
+type Subkey = [u32; 2];
+
+/// The 16 subkeys of one DES key, in encryption order.
+fn key_schedule(key: &[u8; 8]) -> [Subkey; 16] {
+    let k = u64::from_be_bytes(*key);
+    let bit = |x: u64, width: u32, n: u8| (x >> (width - u32::from(n))) & 1;
+    let mut cd = 0u64;
+    for &n in &PC1 {
+        cd = (cd << 1) | bit(k, 64, n);
+    }
+    let (mut c, mut d) = ((cd >> 28) as u32, (cd & 0x0fff_ffff) as u32);
+    let mut out = [[0u32; 2]; 16];
+    for (subkey, &shift) in out.iter_mut().zip(&SHIFTS) {
+        c = ((c << shift) | (c >> (28 - shift))) & 0x0fff_ffff;
+        d = ((d << shift) | (d >> (28 - shift))) & 0x0fff_ffff;
+        let cd = (u64::from(c) << 28) | u64::from(d);
+        let mut k48 = 0u64;
+        for &n in &PC2 {
+            k48 = (k48 << 1) | bit(cd, 56, n);
+        }
+        for group in 0..8 {
+            let six = ((k48 >> (42 - 6 * group)) & 63) as u32;
+            subkey[group % 2] |= six << (26 - 8 * (group / 2));
+        }
+    }
+    out
+}
+
+/// `a`, `b` exchange the bits selected by `mask` in `b` with those `n` places higher in `a`.
+#[inline(always)]
+fn delta_swap(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
+    let t = ((*a >> n) ^ *b) & mask;
+    *b ^= t;
+    *a ^= t << n;
+}
+
+/// The initial permutation, on the block's two big-endian halves.
+#[inline(always)]
+fn initial_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
+    delta_swap(&mut l, &mut r, 4, 0x0f0f_0f0f);
+    delta_swap(&mut l, &mut r, 16, 0x0000_ffff);
+    delta_swap(&mut r, &mut l, 2, 0x3333_3333);
+    delta_swap(&mut r, &mut l, 8, 0x00ff_00ff);
+    delta_swap(&mut l, &mut r, 1, 0x5555_5555);
+    (l, r)
+}
+
+/// The final permutation: the initial one undone (each delta swap is its own inverse).
+#[inline(always)]
+fn final_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
+    delta_swap(&mut l, &mut r, 1, 0x5555_5555);
+    delta_swap(&mut r, &mut l, 8, 0x00ff_00ff);
+    delta_swap(&mut r, &mut l, 2, 0x3333_3333);
+    delta_swap(&mut l, &mut r, 16, 0x0000_ffff);
+    delta_swap(&mut l, &mut r, 4, 0x0f0f_0f0f);
+    (l, r)
+}
+
+/// The 16 rounds on `(L, R)` (after the initial permutation), with the subkeys in the order
+/// given; returns the pre-output `(R16, L16)`.
+///
+/// The expansion E takes, for S-box `i`, the 6 bits of `R` starting one bit before bit `4i`
+/// (wrapping): with `R` rotated right by 1, those of the odd-numbered S-boxes sit at bits
+/// 31..26, 23..18, 15..10 and 7..2; rotated left by 4 more, those of the even-numbered ones.
+/// So both halves are kept rotated right by 1 throughout, with `SP` rotated to match.
+#[inline(always)]
+fn rounds(l: u32, r: u32, subkeys: impl Iterator<Item = Subkey>) -> (u32, u32) {
+    let (mut l, mut r) = (l.rotate_right(1), r.rotate_right(1));
+    for [k0, k1] in subkeys {
+        let a = r ^ k0;
+        let b = r.rotate_left(4) ^ k1;
+        l ^= SP[0][(a >> 26) as usize & 63]
+            ^ SP[2][(a >> 18) as usize & 63]
+            ^ SP[4][(a >> 10) as usize & 63]
+            ^ SP[6][(a >> 2) as usize & 63]
+            ^ SP[1][(b >> 26) as usize & 63]
+            ^ SP[3][(b >> 18) as usize & 63]
+            ^ SP[5][(b >> 10) as usize & 63]
+            ^ SP[7][(b >> 2) as usize & 63];
+        (l, r) = (r, l);
+    }
+    (r.rotate_left(1), l.rotate_left(1))
+}
+
+/// The block's two big-endian halves.
+#[inline(always)]
+fn load(block: &[u8; 8]) -> (u32, u32) {
+    (
+        u32::from_be_bytes([block[0], block[1], block[2], block[3]]),
+        u32::from_be_bytes([block[4], block[5], block[6], block[7]]),
+    )
+}
+
+#[inline(always)]
+fn store(block: &mut [u8; 8], (l, r): (u32, u32)) {
+    block[..4].copy_from_slice(&l.to_be_bytes());
+    block[4..].copy_from_slice(&r.to_be_bytes());
+}
+
+/// Method 2: single DES with its key schedule done.
+#[cfg(feature = "des")]
+#[derive(Clone)]
+pub(crate) struct Des {
+    subkeys: [Subkey; 16],
+}
+
+#[cfg(feature = "des")]
+impl Des {
+    /// DES keyed with the 8 bytes NSCA passes.
+    pub(crate) fn new(key: &[u8; 8]) -> Self {
+        Self {
+            subkeys: key_schedule(key),
+        }
+    }
+}
+
+#[cfg(feature = "des")]
+impl BlockEncrypt for Des {
+    const BLOCK: usize = 8;
+
+    #[inline]
+    fn encrypt_block(&self, block: &mut [u8]) {
+        // `Cfb8` always passes exactly `BLOCK` bytes.
+        let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
+            return;
+        };
+        let (l, r) = load(bytes);
+        let (l, r) = initial_permutation(l, r);
+        let (l, r) = rounds(l, r, self.subkeys.iter().copied());
+        store(bytes, final_permutation(l, r));
+    }
+}
+
+/// Method 3: three-key Triple DES, encrypt-decrypt-encrypt, with the 24-byte key read as
+/// K1 ‖ K2 ‖ K3 (libmcrypt `tripledes`, as the `des` crate's `TdesEde3`).
+#[cfg(feature = "tripledes")]
+#[derive(Clone)]
+pub(crate) struct TripleDes {
+    /// K1's subkeys forwards, K2's backwards (decryption), K3's forwards.
+    subkeys: [Subkey; 48],
+}
+
+#[cfg(feature = "tripledes")]
+impl TripleDes {
+    /// Triple DES keyed with the 24 bytes NSCA passes.
+    pub(crate) fn new(key: &[u8; 24]) -> Self {
+        let part = |i: usize| {
+            let mut k = [0u8; 8];
+            k.copy_from_slice(&key[8 * i..8 * i + 8]);
+            key_schedule(&k)
+        };
+        let (k1, mut k2, k3) = (part(0), part(1), part(2));
+        k2.reverse();
+        let mut subkeys = [[0u32; 2]; 48];
+        subkeys[..16].copy_from_slice(&k1);
+        subkeys[16..32].copy_from_slice(&k2);
+        subkeys[32..].copy_from_slice(&k3);
+        Self { subkeys }
+    }
+}
+
+#[cfg(feature = "tripledes")]
+impl BlockEncrypt for TripleDes {
+    const BLOCK: usize = 8;
+
+    #[inline]
+    fn encrypt_block(&self, block: &mut [u8]) {
+        // `Cfb8` always passes exactly `BLOCK` bytes.
+        let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
+            return;
+        };
+        let (l, r) = load(bytes);
+        let (l, r) = initial_permutation(l, r);
+        // Between passes, FP then IP cancel, leaving the pre-output as the next input.
+        let (l, r) = rounds(l, r, self.subkeys[..16].iter().copied());
+        let (l, r) = rounds(l, r, self.subkeys[16..32].iter().copied());
+        let (l, r) = rounds(l, r, self.subkeys[32..].iter().copied());
+        store(bytes, final_permutation(l, r));
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::test_util::{assert_ecb, hex};
+
+    /// FIPS 46 table IP, for checking the delta swaps.
+    const IP: [u8; 64] = [
+        58, 50, 42, 34, 26, 18, 10, 2, 60, 52, 44, 36, 28, 20, 12, 4, 62, 54, 46, 38, 30, 22, 14,
+        6, 64, 56, 48, 40, 32, 24, 16, 8, 57, 49, 41, 33, 25, 17, 9, 1, 59, 51, 43, 35, 27, 19, 11,
+        3, 61, 53, 45, 37, 29, 21, 13, 5, 63, 55, 47, 39, 31, 23, 15, 7,
+    ];
 
     #[test]
-    fn fips_81_vector() {
+    fn delta_swaps_are_the_fips_permutations() {
+        let mut x = 0x0123_4567_89ab_cdefu64;
+        for _ in 0..64 {
+            let mut want = 0u64;
+            for &n in &IP {
+                want = (want << 1) | ((x >> (64 - u32::from(n))) & 1);
+            }
+            let (l, r) = initial_permutation((x >> 32) as u32, x as u32);
+            assert_eq!((u64::from(l) << 32) | u64::from(r), want);
+            let (l, r) = final_permutation(l, r);
+            assert_eq!((u64::from(l) << 32) | u64::from(r), x);
+            x = x.rotate_left(7).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5555;
+        }
+    }
+
+    #[cfg(feature = "des")]
+    #[test]
+    fn fips_81_and_libmcrypt_vectors() {
+        use crate::crypto::test_util::{assert_ecb, hex};
         // FIPS 81, appendix B: key 0123456789abcdef, "Now is t".
-        let c = new(&hex("0123456789abcdef").try_into().unwrap());
+        let c = Des::new(&hex("0123456789abcdef").try_into().unwrap());
+        assert_ecb(&c, "4e6f772069732074", "3fa40e8a984d4815");
+        // The classic single-bit vectors (NBS SP 500-20): zero key, plaintext 0x80 00...
+        assert_ecb(
+            &Des::new(&[0x01; 8]),
+            "8000000000000000",
+            "95f8a5e5dd31d900",
+        );
+        let key: [u8; 8] = core::array::from_fn(|i| i as u8);
+        assert_ecb(&Des::new(&key), "0011223344556677", "3ef0a891cf8ed990");
+    }
+
+    #[cfg(feature = "tripledes")]
+    #[test]
+    fn sp_800_67_and_libmcrypt_vectors() {
+        use crate::crypto::test_util::{assert_ecb, hex};
+        // NIST SP 800-67, the TDEA example: first block of "The qufck brown fox jump".
+        let key = "0123456789abcdef23456789abcdef01456789abcdef0123";
+        let c = TripleDes::new(&hex(key).try_into().unwrap());
+        assert_ecb(&c, "5468652071756663", "a826fd8ce53b855f");
+        let key: [u8; 24] = core::array::from_fn(|i| i as u8);
+        assert_ecb(
+            &TripleDes::new(&key),
+            "0011223344556677",
+            "97a25ba82b564f4c",
+        );
+        // With K1 = K2 = K3, Triple DES is single DES.
+        let k = hex("0123456789abcdef");
+        let c = TripleDes::new(&[&k[..], &k, &k].concat().try_into().unwrap());
         assert_ecb(&c, "4e6f772069732074", "3fa40e8a984d4815");
     }
 }

@@ -47,8 +47,13 @@ pub(super) fn open(
     use EncryptionMethod as M;
     let _ = (key, iv); // Unused when every algorithm feature is off.
     match method {
-        M::Des => algorithm!(method, "des", iv, super::des::new(&fixed(key))),
-        M::TripleDes => algorithm!(method, "tripledes", iv, super::tripledes::new(&fixed(key))),
+        M::Des => algorithm!(method, "des", iv, super::des::Des::new(&fixed(key))),
+        M::TripleDes => algorithm!(
+            method,
+            "tripledes",
+            iv,
+            super::des::TripleDes::new(&fixed(key))
+        ),
         M::Cast128 => algorithm!(method, "cast128", iv, super::cast128::new(&fixed(key))),
         M::Cast256 => algorithm!(method, "cast256", iv, super::cast256::new(&fixed(key))),
         M::Xtea => algorithm!(method, "xtea", iv, super::xtea::Xtea::new(&fixed(key))),

@@ -15,7 +15,7 @@ mod cast128;
 mod cast256;
 #[allow(dead_code)] // Unused when every algorithm feature is off.
 mod cfb8;
-#[cfg(feature = "des")]
+#[cfg(any(feature = "des", feature = "tripledes"))]
 mod des;
 #[cfg(feature = "gost")]
 mod gost;
@@ -29,11 +29,9 @@ mod rijndael;
 #[cfg(any(
     feature = "blowfish",
     feature = "cast128",
-    feature = "des",
     feature = "rc2",
     feature = "rijndael",
     feature = "serpent",
-    feature = "tripledes",
     feature = "twofish",
 ))]
 mod rustcrypto;
@@ -41,8 +39,6 @@ mod rustcrypto;
 mod saferplus;
 #[cfg(feature = "serpent")]
 mod serpent;
-#[cfg(feature = "tripledes")]
-mod tripledes;
 #[cfg(feature = "twofish")]
 mod twofish;
 mod xor;
