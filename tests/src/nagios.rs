@@ -38,6 +38,9 @@ pub struct NagiosConfig {
     pub object_files: Vec<PathBuf>,
     /// More `key=value` lines for `nagios.cfg`.
     pub extra: Vec<String>,
+    /// Leave out the built-in `24x7` time period and [`CONTACT`] (when the object files bring
+    /// their own).
+    pub skip_builtin_objects: bool,
 }
 
 /// A running Nagios Core; stopped on drop.
@@ -76,78 +79,7 @@ impl Nagios {
         let program = real_program(NAGIOS, "Nagios Core 4 (Debian's nagios4-core)")?;
         let dir = TempDir::new("nagios").expect("temp dir");
         let d = dir.path();
-        fs::create_dir_all(d.join("checkresults")).expect("checkresults dir");
-        let user = current_user();
-        let group = current_group();
-
-        let base = format!(
-            "define timeperiod {{\n    timeperiod_name 24x7\n    alias 24x7\n    \
-             sunday 00:00-24:00\n    monday 00:00-24:00\n    tuesday 00:00-24:00\n    \
-             wednesday 00:00-24:00\n    thursday 00:00-24:00\n    friday 00:00-24:00\n    \
-             saturday 00:00-24:00\n}}\n\
-             define command {{\n    command_name nsca-tests-notify-service\n    \
-             command_line /usr/bin/printf '%s %s %s %s\\n' \"$NOTIFICATIONTYPE$\" \"$HOSTNAME$\" \
-             \"$SERVICEDESC$\" \"$SERVICESTATE$\" >> {notifications}\n}}\n\
-             define command {{\n    command_name nsca-tests-notify-host\n    \
-             command_line /usr/bin/printf '%s %s - %s\\n' \"$NOTIFICATIONTYPE$\" \"$HOSTNAME$\" \
-             \"$HOSTSTATE$\" >> {notifications}\n}}\n\
-             define contact {{\n    contact_name {CONTACT}\n    \
-             host_notifications_enabled 1\n    service_notifications_enabled 1\n    \
-             host_notification_period 24x7\n    service_notification_period 24x7\n    \
-             host_notification_options d,u,r\n    service_notification_options w,u,c,r\n    \
-             host_notification_commands nsca-tests-notify-host\n    \
-             service_notification_commands nsca-tests-notify-service\n}}\n",
-            notifications = d.join("notifications.log").display()
-        );
-        fs::write(d.join("base.cfg"), base).expect("write base.cfg");
-        fs::write(d.join("objects.cfg"), &config.objects).expect("write objects.cfg");
-
-        let mut cfg = String::new();
-        let mut line = |k: &str, v: &dyn std::fmt::Display| cfg.push_str(&format!("{k}={v}\n"));
-        line("log_file", &d.join("nagios.log").display());
-        line("cfg_file", &d.join("base.cfg").display());
-        for file in &config.object_files {
-            line("cfg_file", &file.display());
-        }
-        line("cfg_file", &d.join("objects.cfg").display());
-        line("object_cache_file", &d.join("objects.cache").display());
-        line(
-            "precached_object_file",
-            &d.join("objects.precache").display(),
-        );
-        line("status_file", &d.join("status.dat").display());
-        line("status_update_interval", &1);
-        line("nagios_user", &user);
-        line("nagios_group", &group);
-        line("check_external_commands", &1);
-        line("command_file", &d.join("nagios.cmd").display());
-        line("lock_file", &d.join("nagios.lock").display());
-        line("temp_file", &d.join("nagios.tmp").display());
-        line("temp_path", &d.display());
-        line("check_result_path", &d.join("checkresults").display());
-        line("query_socket", &d.join("nagios.qh").display());
-        line("retain_state_information", &0);
-        line("state_retention_file", &d.join("retention.dat").display());
-        line("use_syslog", &0);
-        line("check_for_updates", &0);
-        line("event_broker_options", &0);
-        line("check_workers", &1);
-        line("check_result_reaper_frequency", &1);
-        line("service_freshness_check_interval", &1);
-        line("host_freshness_check_interval", &1);
-        line("additional_freshness_latency", &0);
-        line("enable_notifications", &1);
-        line("log_notifications", &1);
-        line("log_passive_checks", &1);
-        line("log_external_commands", &1);
-        line("log_initial_states", &1);
-        line("illegal_macro_output_chars", &"`~$&|'\"<>");
-        for extra in &config.extra {
-            cfg.push_str(extra);
-            cfg.push('\n');
-        }
-        let cfg_path = d.join("nagios.cfg");
-        fs::write(&cfg_path, cfg).expect("write nagios.cfg");
+        let cfg_path = write_config(d, config);
 
         let verify = Command::new(&program)
             .arg("-v")
@@ -192,6 +124,27 @@ impl Nagios {
             );
             thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Runs `nagios4 -v` on a config built like [`Nagios::start`]'s: `Ok` with its output when
+    /// Nagios accepts it, `Err` with its output otherwise; `None` (after a loud notice) when
+    /// Nagios is not installed and interop is not required.
+    pub fn verify(config: &NagiosConfig) -> Option<Result<String, String>> {
+        let program = real_program(NAGIOS, "Nagios Core 4 (Debian's nagios4-core)")?;
+        let dir = TempDir::new("nagios-verify").expect("temp dir");
+        let cfg_path = write_config(dir.path(), config);
+        let out = Command::new(&program)
+            .arg("-v")
+            .arg(&cfg_path)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run nagios4 -v");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        Some(if out.status.success() {
+            Ok(text)
+        } else {
+            Err(text)
+        })
     }
 
     /// The fixture's directory (`nagios.cfg`, `objects.cfg`, logs, `status.dat`).
@@ -306,6 +259,85 @@ impl Drop for Nagios {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Writes `nagios.cfg`, `base.cfg` and `objects.cfg` into `d`; returns the path of `nagios.cfg`.
+fn write_config(d: &Path, config: &NagiosConfig) -> PathBuf {
+    fs::create_dir_all(d.join("checkresults")).expect("checkresults dir");
+    let user = current_user();
+    let group = current_group();
+
+    let base = format!(
+        "define timeperiod {{\n    timeperiod_name 24x7\n    alias 24x7\n    \
+         sunday 00:00-24:00\n    monday 00:00-24:00\n    tuesday 00:00-24:00\n    \
+         wednesday 00:00-24:00\n    thursday 00:00-24:00\n    friday 00:00-24:00\n    \
+         saturday 00:00-24:00\n}}\n\
+         define command {{\n    command_name nsca-tests-notify-service\n    \
+         command_line /usr/bin/printf '%s %s %s %s\\n' \"$NOTIFICATIONTYPE$\" \"$HOSTNAME$\" \
+         \"$SERVICEDESC$\" \"$SERVICESTATE$\" >> {notifications}\n}}\n\
+         define command {{\n    command_name nsca-tests-notify-host\n    \
+         command_line /usr/bin/printf '%s %s - %s\\n' \"$NOTIFICATIONTYPE$\" \"$HOSTNAME$\" \
+         \"$HOSTSTATE$\" >> {notifications}\n}}\n\
+         define contact {{\n    contact_name {CONTACT}\n    \
+         host_notifications_enabled 1\n    service_notifications_enabled 1\n    \
+         host_notification_period 24x7\n    service_notification_period 24x7\n    \
+         host_notification_options d,u,r\n    service_notification_options w,u,c,r\n    \
+         host_notification_commands nsca-tests-notify-host\n    \
+         service_notification_commands nsca-tests-notify-service\n}}\n",
+        notifications = d.join("notifications.log").display()
+    );
+    fs::write(d.join("base.cfg"), base).expect("write base.cfg");
+    fs::write(d.join("objects.cfg"), &config.objects).expect("write objects.cfg");
+
+    let mut cfg = String::new();
+    let mut line = |k: &str, v: &dyn std::fmt::Display| cfg.push_str(&format!("{k}={v}\n"));
+    line("log_file", &d.join("nagios.log").display());
+    if !config.skip_builtin_objects {
+        line("cfg_file", &d.join("base.cfg").display());
+    }
+    for file in &config.object_files {
+        line("cfg_file", &file.display());
+    }
+    line("cfg_file", &d.join("objects.cfg").display());
+    line("object_cache_file", &d.join("objects.cache").display());
+    line(
+        "precached_object_file",
+        &d.join("objects.precache").display(),
+    );
+    line("status_file", &d.join("status.dat").display());
+    line("status_update_interval", &1);
+    line("nagios_user", &user);
+    line("nagios_group", &group);
+    line("check_external_commands", &1);
+    line("command_file", &d.join("nagios.cmd").display());
+    line("lock_file", &d.join("nagios.lock").display());
+    line("temp_file", &d.join("nagios.tmp").display());
+    line("temp_path", &d.display());
+    line("check_result_path", &d.join("checkresults").display());
+    line("query_socket", &d.join("nagios.qh").display());
+    line("retain_state_information", &0);
+    line("state_retention_file", &d.join("retention.dat").display());
+    line("use_syslog", &0);
+    line("check_for_updates", &0);
+    line("event_broker_options", &0);
+    line("check_workers", &1);
+    line("check_result_reaper_frequency", &1);
+    line("service_freshness_check_interval", &1);
+    line("host_freshness_check_interval", &1);
+    line("additional_freshness_latency", &0);
+    line("enable_notifications", &1);
+    line("log_notifications", &1);
+    line("log_passive_checks", &1);
+    line("log_external_commands", &1);
+    line("log_initial_states", &1);
+    line("illegal_macro_output_chars", &"`~$&|'\"<>");
+    for extra in &config.extra {
+        cfg.push_str(extra);
+        cfg.push('\n');
+    }
+    let cfg_path = d.join("nagios.cfg");
+    fs::write(&cfg_path, cfg).expect("write nagios.cfg");
+    cfg_path
 }
 
 /// Parses the `servicestatus` blocks of a `status.dat`.

@@ -23,6 +23,8 @@ use nsca_tests::{
 };
 
 const WAIT: Duration = Duration::from_secs(20);
+/// NSCA method 14 (RIJNDAEL-128 in libmcrypt's terms, AES-256-CFB8), as the guide recommends.
+const METHOD: u8 = 14;
 const PASSWORD: &str = "ossec-e2e secret";
 const ALERTS: &[u8] = include_bytes!("../data/ossec/alerts.log");
 const WAZUH_JSON: &[u8] = include_bytes!("../data/ossec/wazuh-4.2-ar.json");
@@ -425,24 +427,78 @@ fn script_is_valid_posix_sh() {
     );
 }
 
+/// The shipped example (hosts, host group, the service on the group) loads into Nagios 4
+/// together with the templates and Debian's sample objects (generic-host, admins, 24x7).
+#[test]
+fn shipped_nagios_example_verifies() {
+    let sample = Path::new("/etc/nagios4/objects");
+    let mut object_files: Vec<PathBuf> = [
+        "timeperiods.cfg",
+        "commands.cfg",
+        "contacts.cfg",
+        "templates.cfg",
+    ]
+    .iter()
+    .map(|f| sample.join(f))
+    .collect();
+    if !object_files.iter().all(|f| f.is_file()) {
+        // nagios4-core without nagios4-common's samples: verify what we can on its own.
+        object_files.clear();
+    }
+    let example = TempDir::new("nagios-example").expect("temp dir");
+    let services = example.path().join("ossec-services.cfg");
+    fs::copy(
+        repo_root().join("contrib/nagios/ossec-services.cfg.example"),
+        &services,
+    )
+    .unwrap();
+    let with_samples = !object_files.is_empty();
+    object_files.push(repo_root().join("contrib/nagios/ossec-templates.cfg"));
+    if with_samples {
+        object_files.push(services);
+    }
+    let Some(result) = Nagios::verify(&NagiosConfig {
+        object_files,
+        skip_builtin_objects: with_samples,
+        objects: if with_samples {
+            // Debian defines check-host-alive (used by linux-server) in the monitoring plugins'
+            // /etc/nagios-plugins/config/ping.cfg, which this test does not need.
+            "define command {\n    command_name check-host-alive\n    command_line /bin/true\n}\n"
+                .to_owned()
+        } else {
+            format!(
+                "define host {{\n    host_name h\n    max_check_attempts 1\n    contacts {CONTACT}\n}}\n\
+                 define service {{\n    use ossec-passive-service\n    host_name h\n    \
+                 service_description OSSEC\n    contacts {CONTACT}\n}}\n"
+            )
+        },
+        ..NagiosConfig::default()
+    }) else {
+        return;
+    };
+    let out =
+        result.unwrap_or_else(|out| panic!("nagios4 -v rejected the shipped objects:\n{out}"));
+    assert!(out.contains("Total Errors:   0"), "{out}");
+}
+
 #[test]
 fn ossec_alerts_reach_nagios() {
     let Some(nagios) = Nagios::start(&NagiosConfig {
         objects: nagios_objects(),
         object_files: vec![repo_root().join("contrib/nagios/ossec-templates.cfg")],
-        extra: Vec::new(),
+        ..NagiosConfig::default()
     }) else {
         return;
     };
     let Some(daemon) = Daemon::start(&DaemonConfig {
         command_file: Some(nagios.command_file()),
-        ..DaemonConfig::new(1, PASSWORD)
+        ..DaemonConfig::new(METHOD, PASSWORD)
     }) else {
         return;
     };
     let send_nsca = our_send_nsca();
     let cfg_dir = TempDir::new("ossec-client").expect("temp dir");
-    let cfg = client_config(cfg_dir.path(), 1, PASSWORD);
+    let cfg = client_config(cfg_dir.path(), METHOD, PASSWORD);
     let ossec = Ossec::new(&script_conf(&send_nsca, daemon.port(), &cfg), ALERTS);
 
     // Below MIN_LEVEL: skipped before anything is sent.
