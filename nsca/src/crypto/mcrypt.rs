@@ -58,7 +58,12 @@ pub(super) fn open(
         M::Cast256 => algorithm!(method, "cast256", iv, super::cast256::new(&fixed(key))),
         M::Xtea => algorithm!(method, "xtea", iv, super::xtea::Xtea::new(&fixed(key))),
         M::Blowfish => algorithm!(method, "blowfish", iv, super::blowfish::new(&fixed(key))),
-        M::Twofish => algorithm!(method, "twofish", iv, super::twofish::new(&fixed(key))),
+        M::Twofish => algorithm!(
+            method,
+            "twofish",
+            iv,
+            super::twofish::Twofish::new(&fixed(key))
+        ),
         M::Loki97 => algorithm!(
             method,
             "loki97",

@@ -32,7 +32,6 @@ mod rijndael;
     feature = "rc2",
     feature = "rijndael",
     feature = "serpent",
-    feature = "twofish",
 ))]
 mod rustcrypto;
 #[cfg(feature = "saferplus")]
