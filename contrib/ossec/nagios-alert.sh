@@ -142,6 +142,7 @@ case $ALERTID in
     *) finish "no usable alert id, nothing sent" ;;
 esac
 alert_offset=${ALERTID#*.}
+[ ${#alert_offset} -le 15 ] || finish "no usable alert id, nothing sent"
 
 # --- find the alert block --------------------------------------------------------------------
 # The part of the id after the dot is the byte offset of the entry in the current alerts.log:
@@ -159,18 +160,29 @@ block_by_scan() {
         found { print }' "$ALERTS_LOG" 2>/dev/null
 }
 
+# analysisd writes the alert before it asks execd to run us, so normally the file already
+# extends past the offset and one look settles it. If it does not (yet), wait up to ALERT_WAIT
+# seconds for it to grow, then scan once anyway (the file may have been rotated).
 block=
+scanned=
 waited=0
 while :; do
     if [ -r "$ALERTS_LOG" ]; then
-        block=$(block_at_offset)
-        [ -n "$block" ] || block=$(block_by_scan)
-        [ -n "$block" ] && break
+        size=$(wc -c <"$ALERTS_LOG" 2>/dev/null | tr -cd 0-9)
+        if [ "${size:-0}" -gt "$alert_offset" ]; then
+            block=$(block_at_offset)
+            [ -n "$block" ] || block=$(block_by_scan)
+            scanned=1
+            break
+        fi
     fi
     [ "$waited" -ge "$ALERT_WAIT" ] && break
     sleep 1
     waited=$((waited + 1))
 done
+if [ -z "$scanned" ] && [ -r "$ALERTS_LOG" ]; then
+    block=$(block_by_scan)
+fi
 if [ -z "$block" ]; then
     if [ -r "$ALERTS_LOG" ]; then
         finish "alert not found in $ALERTS_LOG, nothing sent"
@@ -300,8 +312,10 @@ fi
 # the Nagios host means "do not send". Without a match the OSSEC name is used as is.
 nagios_host=$ossec_host
 if [ -r "$HOST_MAP" ]; then
+    cr=$(printf '\r')
     while read -r pattern target _; do
         case $pattern in '' | '#'*) continue ;; esac
+        target=${target%"$cr"}
         # shellcheck disable=SC2254
         case $ossec_host in
             $pattern)
