@@ -99,6 +99,57 @@ pub struct Cli {
     pub first_argument: Option<OsString>,
 }
 
+impl Cli {
+    /// The same as clap's parse for tokens that hold only the C client's options (each
+    /// `--long=value` from [`scan`], or a C flag), without building clap's parser: the common
+    /// case, and the one a process per check pays for. `None` when any other option is there.
+    fn from_c_tokens(tokens: &[OsString]) -> Option<Self> {
+        let mut cli = Self {
+            host: None,
+            port: None,
+            timeout: None,
+            config: None,
+            delimiter: None,
+            set_delimiter: None,
+            quiet: false,
+            legacy_2_7_mode: false,
+            one_check_per_line: false,
+            strict: false,
+            dry_run: false,
+            password_file: None,
+            password_env: None,
+            check_host: None,
+            check_service: None,
+            check_state: None,
+            first_argument: None,
+        };
+        for token in tokens {
+            let token = token.as_bytes();
+            match token {
+                b"--quiet" => cli.quiet = true,
+                b"--legacy-2-7-mode" => cli.legacy_2_7_mode = true,
+                _ => {
+                    let rest = token.strip_prefix(b"--")?;
+                    let eq = rest.iter().position(|&b| b == b'=')?;
+                    let value = Some(OsString::from_vec(rest[eq + 1..].to_vec()));
+                    let slot = match &rest[..eq] {
+                        b"host" => &mut cli.host,
+                        b"port" => &mut cli.port,
+                        b"timeout" => &mut cli.timeout,
+                        b"config" => &mut cli.config,
+                        b"delimiter" => &mut cli.delimiter,
+                        b"set-delimiter" => &mut cli.set_delimiter,
+                        b"first-argument" => &mut cli.first_argument,
+                        _ => return None,
+                    };
+                    *slot = value;
+                }
+            }
+        }
+        Some(cli)
+    }
+}
+
 fn parse_state(s: &str) -> Result<ReturnCode, String> {
     ReturnCode::parse(s).ok_or_else(|| {
         format!("'{s}' is not a state: use 0 to 3 (or any number from -32768 to 32767), OK, WARNING, CRITICAL or UNKNOWN")
@@ -258,7 +309,8 @@ pub fn scan(argv: &[OsString]) -> Scanned {
     }
     let mut tokens = vec![long_token("first-argument", argv[1].as_bytes())];
     let mut sticky_errno = false;
-    let command = Cli::command();
+    // Built only when a `--long` option has to be looked up: the C options do not need clap.
+    let mut command: Option<clap::Command> = None;
     let mut i = 1;
     while i < argv.len() {
         let arg = argv[i].as_bytes();
@@ -278,7 +330,7 @@ pub fn scan(argv: &[OsString]) -> Scanned {
                     .map(|&(short, long)| (short, LongArg::Value(long), None));
                 let long_option = arg
                     .strip_prefix(b"--")
-                    .and_then(|rest| long_option(&command, rest));
+                    .and_then(|rest| long_option(command.get_or_insert_with(Cli::command), rest));
                 let Some((name, long, inline)) = c_option.or(long_option) else {
                     if i > 1 {
                         fail(&mut info, UsageError::Unknown(argv[i].clone()));
@@ -416,7 +468,11 @@ pub fn parse(argv: &[OsString]) -> Invocation {
         Scanned::Info(info) => return Invocation::Info(info),
         Scanned::Tokens(tokens) => tokens,
     };
-    let cli = match Cli::try_parse_from(tokens) {
+    let parsed = match Cli::from_c_tokens(&tokens) {
+        Some(cli) => Ok(cli),
+        None => Cli::try_parse_from(tokens),
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let message = e.render().to_string();
@@ -541,6 +597,52 @@ mod tests {
             .filter_map(|a| a.get_long())
             .collect();
         assert_eq!(longs, LONG_NAMES);
+    }
+
+    #[test]
+    fn fast_path_equals_clap() {
+        for args in [
+            &["h"][..],
+            &[
+                "-H", "h", "-p", "1", "-to", "2", "-c", "c", "-d", ",", "-ds", "0x0a",
+            ],
+            &[
+                "x",
+                "--quiet",
+                "--legacy-2-7-mode",
+                "-H",
+                "a",
+                "-H",
+                "b",
+                "-p",
+                "3",
+                "-p",
+                "4",
+            ],
+            &[
+                "-H", "-x", "-d", "-", "-c", "--quiet", "-p", "=", "--host=z",
+            ],
+            &[
+                "--port",
+                "5",
+                "--timeout=7",
+                "--config=f",
+                "--delimiter",
+                ";",
+            ],
+            &["-d", "", "-c", "", "-H", ""],
+        ] {
+            let Scanned::Tokens(tokens) = scan(&argv(args)) else {
+                panic!("{args:?}")
+            };
+            let fast = Cli::from_c_tokens(&tokens).expect("only C options");
+            let slow = Cli::try_parse_from(&tokens).expect("clap parses");
+            assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{args:?}");
+        }
+        let Scanned::Tokens(tokens) = scan(&argv(&["-H", "h", "--strict"])) else {
+            panic!()
+        };
+        assert!(Cli::from_c_tokens(&tokens).is_none());
     }
 
     #[test]

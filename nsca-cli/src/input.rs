@@ -88,10 +88,14 @@ impl<R: Read> SetReader<R> {
         }
     }
 
-    /// Whether the next read would have to wait for more input (nothing is buffered and the
-    /// end has not been seen): a caller batching its output should send what it has first.
-    pub fn would_wait(&self) -> bool {
-        self.start == self.end && !self.eof
+    /// Whether the next set can be returned without reading: it is complete in the buffer, or
+    /// the input has ended. When not, a caller batching its output should send what it has
+    /// before asking, since the read may wait.
+    pub fn next_set_is_buffered(&self) -> bool {
+        self.eof
+            || self
+                .delimiter
+                .is_some_and(|d| self.buf[self.start..self.end].contains(&d))
     }
 
     /// The next set, `Ok(None)` at the end of the input.

@@ -2,17 +2,26 @@
 //!
 //! The order is the C client's: arguments, config file, then the timeout starts; connect and
 //! read the init packet; only then read stdin, sending as sets arrive; close; print the count.
+//!
 //! The timeout bounds everything after the config file (connecting, the init packet, reading
-//! stdin, sending), as C's `alarm()` does: a watchdog thread prints
-//! `Error: Timeout after N seconds` and exits 2 unless the run has already produced its final
-//! message. A [`Gate`] makes sure exactly one of the two does.
+//! stdin, sending), as C's `alarm()` does, and ends the run with `Error: Timeout after N
+//! seconds` and exit 2. Every wait is bounded by the one deadline ([`Clock`]): connecting and
+//! the init packet by socket timeouts set to the time left, each read of stdin by `poll(2)`
+//! with the time left, and writing by a watchdog thread. The thread is started only when the
+//! run writes more than one batch of packets (or a first batch too big for a fresh socket's
+//! send buffer): a process that sends one check, the usual case when a script runs send_nsca
+//! per event, never pays for a thread. A [`Gate`] makes sure exactly one final message is
+//! printed, the run's or the watchdog's.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::Path;
 use std::process::ExitCode;
+use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -144,12 +153,116 @@ impl Gate {
 fn send(options: &Options) -> u8 {
     let gate = Arc::new(Gate::default());
     let result = prepare(options).and_then(|setup| {
-        arm_timeout(Arc::clone(&gate), options.timeout)?;
-        transfer(options, setup)
+        // C calls alarm() here, after reading its config file.
+        let mut clock = Clock::start(options.timeout, Arc::clone(&gate));
+        transfer(options, setup, &mut clock)
     });
-    // The final message: from here on the watchdog can no longer fire.
+    // The final message: from here on a watchdog can no longer fire.
     gate.close();
     report(options, result)
+}
+
+/// The run's deadline, and the watchdog thread once there is one.
+struct Clock {
+    deadline: Instant,
+    seconds: i32,
+    gate: Arc<Gate>,
+    watchdog: bool,
+}
+
+impl Clock {
+    fn start(seconds: i32, gate: Arc<Gate>) -> Self {
+        let budget = Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
+        Self {
+            deadline: Instant::now() + budget,
+            seconds,
+            gate,
+            watchdog: false,
+        }
+    }
+
+    fn remaining(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
+    }
+
+    /// Starts the watchdog thread, once: at the deadline it prints the timeout message and
+    /// exits 2, unless the run has closed the gate first.
+    fn start_watchdog(&mut self) -> Result<(), Failure> {
+        if self.watchdog {
+            return Ok(());
+        }
+        let (deadline, seconds, gate) = (self.deadline, self.seconds, Arc::clone(&self.gate));
+        thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let now = Instant::now();
+                if deadline > now {
+                    thread::sleep(deadline - now);
+                }
+                gate.close();
+                write_stderr(format!("Error: Timeout after {seconds} seconds\n").as_bytes());
+                std::process::exit(i32::from(EXIT_CRITICAL));
+            })
+            .map_err(|e| Failure::Other(format!("could not start the timeout thread: {e}")))?;
+        self.watchdog = true;
+        Ok(())
+    }
+}
+
+/// Standard input read without a buffer of its own, each read waiting at most until the
+/// deadline (`poll(2)` first). When the deadline passes, the read reports the end of input and
+/// sets `timed_out`.
+struct TimedStdin {
+    file: Option<File>,
+    deadline: Instant,
+    timed_out: Rc<Cell<bool>>,
+}
+
+impl TimedStdin {
+    fn new(deadline: Instant) -> Self {
+        // A duplicate of fd 0 as a File: plain read(2), no userspace buffer that poll(2) could
+        // not see. If stdin is closed, there is no input, as C's getc() finds.
+        let file = io::stdin()
+            .as_fd()
+            .try_clone_to_owned()
+            .ok()
+            .map(File::from);
+        Self {
+            file,
+            deadline,
+            timed_out: Rc::new(Cell::new(false)),
+        }
+    }
+}
+
+impl Read for TimedStdin {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(file) = &mut self.file else {
+            return Ok(0);
+        };
+        loop {
+            let left = self.deadline.saturating_duration_since(Instant::now());
+            let ready = if left.is_zero() {
+                Ok(0)
+            } else {
+                let timeout = rustix::event::Timespec::try_from(left).ok();
+                let mut fds = [rustix::event::PollFd::new(
+                    &*file,
+                    rustix::event::PollFlags::IN,
+                )];
+                rustix::event::poll(&mut fds, timeout.as_ref())
+            };
+            match ready {
+                Ok(0) => {
+                    self.timed_out.set(true);
+                    return Ok(0);
+                }
+                Err(rustix::io::Errno::INTR) => {}
+                // Readable, at its end, or in error: read(2) tells which.
+                Ok(_) | Err(_) => return file.read(buf),
+            }
+        }
+    }
 }
 
 /// What the config file and the options decide before anything touches the network.
@@ -237,25 +350,6 @@ fn read_password(source: &PasswordSource) -> Result<Password, Failure> {
     }
 }
 
-/// Starts the watchdog that ends the run after `seconds`.
-fn arm_timeout(gate: Arc<Gate>, seconds: i32) -> Result<(), Failure> {
-    let deadline = Instant::now() + Duration::from_secs(u64::try_from(seconds).unwrap_or(0));
-    thread::Builder::new()
-        .name("timeout".into())
-        .stack_size(64 * 1024)
-        .spawn(move || {
-            let now = Instant::now();
-            if deadline > now {
-                thread::sleep(deadline - now);
-            }
-            gate.close();
-            write_stderr(format!("Error: Timeout after {seconds} seconds\n").as_bytes());
-            std::process::exit(i32::from(EXIT_CRITICAL));
-        })
-        .map(drop)
-        .map_err(|e| Failure::Other(format!("could not start the timeout thread: {e}")))
-}
-
 /// Where check results go.
 enum Sink {
     Network(Box<Client>),
@@ -337,7 +431,7 @@ impl Sink {
     }
 }
 
-fn transfer(options: &Options, setup: Setup) -> Result<Sent, Failure> {
+fn transfer(options: &Options, setup: Setup, clock: &mut Clock) -> Result<Sent, Failure> {
     let mut sink = if options.dry_run {
         let init = InitPacket {
             iv: [0; IV_LEN],
@@ -356,14 +450,22 @@ fn transfer(options: &Options, setup: Setup) -> Result<Sent, Failure> {
             sent: 0,
         }))
     } else {
-        Sink::Network(Box::new(connect(options, &setup)?))
+        Sink::Network(Box::new(connect(options, &setup, clock)?))
     };
-    let stdin = io::stdin().lock();
+    let stdin = TimedStdin::new(clock.deadline);
+    let timed_out = Rc::clone(&stdin.timed_out);
     match &options.free_text {
-        Some(free) => send_free_text(options, free, setup.size, stdin, sink),
+        Some(free) => send_free_text(options, free, setup.size, stdin, &timed_out, sink),
         None => {
             let mut reader = SetReader::new(stdin, options.set_delimiter);
-            match send_sets(options, setup.size, &mut reader, &mut sink) {
+            match send_sets(
+                options,
+                setup.size,
+                &mut reader,
+                &timed_out,
+                &mut sink,
+                clock,
+            ) {
                 Ok(()) => Ok(Sent {
                     packets: sink.finish(),
                 }),
@@ -376,20 +478,20 @@ fn transfer(options: &Options, setup: Setup) -> Result<Sent, Failure> {
     }
 }
 
-fn connect(options: &Options, setup: &Setup) -> Result<Client, Failure> {
+fn connect(options: &Options, setup: &Setup, clock: &Clock) -> Result<Client, Failure> {
     // C: sprintf("%d", port) for getaddrinfo, which refuses negative numbers and keeps the low
     // 16 bits of others.
     let port = u32::try_from(options.port).map_err(|_| Failure::Lookup)? as u16;
     let host = std::str::from_utf8(&options.host).map_err(|_| Failure::Lookup)?;
-    // The watchdog decides about timeouts; the socket timeouts only keep a stuck call from
-    // outliving it.
-    let budget = Duration::from_secs(u64::try_from(options.timeout).unwrap_or(0));
+    // Connecting and the init packet get what is left of the run's time. The same socket
+    // timeout also bounds the first write; later writes are the watchdog's.
+    let left = clock.remaining();
     let config = ClientConfig {
         method: setup.method,
         password: setup.password.clone(),
         packet_size: setup.size,
-        connect_timeout: budget,
-        io_timeout: budget + Duration::from_secs(1),
+        connect_timeout: left,
+        io_timeout: left,
     };
     Client::connect(host, port, &config).map_err(|e| match e {
         nsca::Error::Resolve { .. } | nsca::Error::NoAddress { .. } => Failure::Lookup,
@@ -413,21 +515,46 @@ fn connect(options: &Options, setup: &Setup) -> Result<Client, Failure> {
     })
 }
 
+/// A first batch up to this size fits in a fresh TCP socket's send buffer (Linux starts at
+/// 16 KiB), so writing it does not wait and needs no watchdog.
+const UNWATCHED_FIRST_BATCH: usize = 16 * 1024;
+
 fn send_sets<R: Read>(
     options: &Options,
     size: PacketSize,
     reader: &mut SetReader<R>,
+    timed_out: &Cell<bool>,
     sink: &mut Sink,
+    clock: &mut Clock,
 ) -> Result<(), Failure> {
-    // About 64 KiB of packets per write; sooner when stdin has nothing more for now.
+    // About 64 KiB of packets per write; sooner when the next set is not in the read buffer
+    // yet, so that what was read is sent before waiting for more, as the C client would have.
     let per_batch = (64 * 1024 / size.len()).max(1);
     let mut batch: Vec<CheckResult> = Vec::with_capacity(per_batch);
+    let mut batches = 0u64;
+    let mut flush = |batch: &mut Vec<CheckResult>, sink: &mut Sink| -> Result<(), Failure> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if batches > 0 || batch.len() * size.len() > UNWATCHED_FIRST_BATCH {
+            clock.start_watchdog()?;
+        }
+        sink.send(batch)?;
+        batches += 1;
+        batch.clear();
+        Ok(())
+    };
     loop {
-        let set = match reader.next_set() {
+        let next = reader.next_set();
+        if timed_out.get() {
+            // The set in hand was cut short by the deadline; C would be gone by now.
+            return Err(Failure::Timeout);
+        }
+        let set = match next {
             Ok(Some(set)) => set,
             Ok(None) => break,
             Err(_) => {
-                sink.send(&batch)?;
+                flush(&mut batch, sink)?;
                 return Err(Failure::SetTooLong);
             }
         };
@@ -450,7 +577,7 @@ fn send_sets<R: Read>(
             }
         };
         if let Some(problem) = problem.filter(|_| options.strict) {
-            sink.send(&batch)?;
+            flush(&mut batch, sink)?;
             return Err(Failure::Strict {
                 set: index,
                 offset,
@@ -458,12 +585,11 @@ fn send_sets<R: Read>(
                 sent: sink.sent(),
             });
         }
-        if batch.len() >= per_batch || (!batch.is_empty() && reader.would_wait()) {
-            sink.send(&batch)?;
-            batch.clear();
+        if batch.len() >= per_batch || !reader.next_set_is_buffered() {
+            flush(&mut batch, sink)?;
         }
     }
-    sink.send(&batch)
+    flush(&mut batch, sink)
 }
 
 fn free_text_result(free: &FreeText, output: Vec<u8>) -> CheckResult {
@@ -483,6 +609,7 @@ fn send_free_text<R: Read>(
     free: &FreeText,
     size: PacketSize,
     mut stdin: R,
+    timed_out: &Cell<bool>,
     mut sink: Sink,
 ) -> Result<Sent, Failure> {
     let max = size.max_len(Field::Output);
@@ -503,6 +630,10 @@ fn send_free_text<R: Read>(
         tail_has_text |= buf[keep..n]
             .iter()
             .any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'));
+    }
+    if timed_out.get() {
+        sink.finish();
+        return Err(Failure::Timeout);
     }
     let mut problem = None;
     if let Some(nul) = text.iter().position(|&b| b == 0) {

@@ -772,6 +772,27 @@ fn timeout_covers_reading_stdin() {
 }
 
 #[test]
+fn timeout_while_the_server_does_not_read() {
+    // Greets, then never reads: the client's writes stall once the socket buffers are full.
+    let port = fake_server(|mut s| {
+        let _ = s.write_all(&[0; 132]);
+        thread::sleep(Duration::from_secs(5));
+    })
+    .to_string();
+    let dir = Dir::new();
+    let cfg = s0(&dir);
+    let input: Vec<u8> = (0..3000)
+        .flat_map(|i| format!("h\ts\t0\tcheck {i}\x17").into_bytes())
+        .collect();
+    let r = run(
+        &["-H", "127.0.0.1", "-p", &port, "-c", &cfg, "-to", "1"],
+        &input,
+    );
+    assert_run(&r, 2, "", "Error: Timeout after 1 seconds\n");
+    assert!(r.elapsed < Duration::from_secs(3), "{:?}", r.elapsed);
+}
+
+#[test]
 fn send_failure_reports_packets_written() {
     // The server greets, then closes: the C client dies of SIGPIPE here; we exit 3.
     let port = fake_server(|mut s| {
