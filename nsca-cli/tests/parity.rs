@@ -8,9 +8,12 @@
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
-use nsca_tests::{C_SEND_NSCA, Daemon, DaemonConfig, TempDir, real_program, run_with_stdin};
+use nsca_tests::{
+    C_SEND_NSCA, Daemon, DaemonConfig, TempDir, real_program, run_with_stdin, strip_timestamp,
+};
 
 const OURS: &str = env!("CARGO_BIN_EXE_send_nsca");
 
@@ -29,6 +32,25 @@ fn reported(out: &Output) -> usize {
         .find_map(|l| l.strip_suffix(" data packet(s) sent to host successfully."))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
+}
+
+/// The command file's lines (timestamps stripped) once it has at least `min` lines and has
+/// not changed for 100 ms, so that a line the daemon is still writing is not read half-way.
+fn settled(daemon: &Daemon, min: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = daemon.lines();
+    loop {
+        thread::sleep(Duration::from_millis(if last.len() >= min {
+            100
+        } else {
+            20
+        }));
+        let now = daemon.lines();
+        if (now.len() >= min && now == last) || Instant::now() > deadline {
+            return now.iter().map(|l| strip_timestamp(l).to_owned()).collect();
+        }
+        last = now;
+    }
 }
 
 struct Case {
@@ -59,14 +81,9 @@ fn compare(daemon: &Daemon, config: &Path, extra: &[&str], cases: &[Case], c: &P
         let mut lines = Vec::new();
         let mut outputs = Vec::new();
         for program in [c, Path::new(OURS)] {
-            let before = daemon.lines().len();
+            let before = settled(daemon, 0).len();
             let out = client(program, &args, &case.stdin);
-            let n = reported(&out);
-            let all = daemon.wait_for_commands(before + n, Duration::from_secs(15));
-            // Give stray lines (there should be none) a moment to show up.
-            std::thread::sleep(Duration::from_millis(30));
-            let all_now = daemon.wait_for_commands(before + n, Duration::ZERO);
-            assert_eq!(all.len(), all_now.len(), "{}: late lines", case.name);
+            let all = settled(daemon, before + reported(&out));
             lines.push(all[before.min(all.len())..].to_vec());
             outputs.push(out);
         }
@@ -318,7 +335,7 @@ fn empty_output_differs_as_documented() {
         assert_eq!(out.status.code(), Some(0));
     }
     assert_eq!(
-        daemon.wait_for_commands(2, Duration::from_secs(10)),
+        settled(&daemon, 2),
         [
             "PROCESS_HOST_CHECK_RESULT;h;0;0",
             "PROCESS_SERVICE_CHECK_RESULT;h;s;0;"
