@@ -8,7 +8,11 @@
 use super::KeyStream;
 
 /// Largest block of any NSCA algorithm (Rijndael-256).
-const MAX_BLOCK: usize = 32;
+pub(crate) const MAX_BLOCK: usize = 32;
+
+/// Bytes decrypted per batch. Decryption knows every register in advance (they are windows of
+/// the ciphertext), so it can run this many block encryptions independently of each other.
+const LANES: usize = 8;
 
 /// A block cipher with its key schedule done, encrypting one block in place.
 pub(crate) trait BlockEncrypt: Clone + Send + Sync + 'static {
@@ -16,6 +20,21 @@ pub(crate) trait BlockEncrypt: Clone + Send + Sync + 'static {
     const BLOCK: usize;
     /// Encrypts `block` (exactly `BLOCK` bytes) in place.
     fn encrypt_block(&self, block: &mut [u8]);
+
+    /// For each `i < out.len()`, sets `out[i]` to the first byte of the encryption of
+    /// `window[i..i + BLOCK]` (`window` holds `out.len() + BLOCK - 1` bytes or more).
+    ///
+    /// The blocks are independent of each other; ciphers that can run several at once (the
+    /// `aes` crate's AES-NI backend pipelines 8) override this.
+    #[inline]
+    fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
+        let mut block = [0u8; MAX_BLOCK];
+        for (i, o) in out.iter_mut().enumerate() {
+            block[..Self::BLOCK].copy_from_slice(&window[i..i + Self::BLOCK]);
+            self.encrypt_block(&mut block[..Self::BLOCK]);
+            *o = block[0];
+        }
+    }
 }
 
 /// CFB-8 over a block cipher; the register carries over from one call to the next.
@@ -58,7 +77,23 @@ impl<C: BlockEncrypt> KeyStream for Cfb8<C> {
     }
 
     fn decrypt(&mut self, buf: &mut [u8]) {
-        for b in buf {
+        let n = C::BLOCK;
+        // `window` is the register followed by the next `LANES` ciphertext bytes: the register
+        // for byte `i` of the batch is `window[i..i + n]`.
+        let mut window = [0u8; MAX_BLOCK + LANES];
+        let mut keystream = [0u8; LANES];
+        let mut batches = buf.chunks_exact_mut(LANES);
+        for batch in &mut batches {
+            window[..n].copy_from_slice(&self.register[..n]);
+            window[n..n + LANES].copy_from_slice(batch);
+            self.cipher
+                .first_bytes(&window[..n + LANES - 1], &mut keystream);
+            self.register[..n].copy_from_slice(&window[LANES..LANES + n]);
+            for (b, k) in batch.iter_mut().zip(&keystream) {
+                *b ^= k;
+            }
+        }
+        for b in batches.into_remainder() {
             let c = *b;
             *b ^= self.key_byte();
             self.shift_in(c);
@@ -83,6 +118,22 @@ mod tests {
             for (i, b) in block.iter_mut().enumerate() {
                 *b = b.wrapping_add(0x11 * (i as u8 + 1));
             }
+        }
+    }
+
+    #[test]
+    fn batched_decryption_matches_byte_by_byte() {
+        let iv = [9, 8, 7, 6];
+        let data: Vec<u8> = (0..100u8).map(|i| i.wrapping_mul(37)).collect();
+        let mut ct = data.clone();
+        Cfb8::new(Toy, &iv).encrypt(&mut ct);
+        for split in [0, 1, 7, 8, 9, 16, 17, 63, 100] {
+            let mut pt = ct.clone();
+            let mut dec = Cfb8::new(Toy, &iv);
+            let (a, b) = pt.split_at_mut(split);
+            dec.decrypt(a);
+            dec.decrypt(b);
+            assert_eq!(pt, data, "split at {split}");
         }
     }
 
