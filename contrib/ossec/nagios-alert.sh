@@ -106,9 +106,16 @@ if [ $# -eq 0 ]; then
     if [ ! -t 0 ]; then
         IFS= read -r json || :
     fi
-    ACTION=$(printf '%s\n' "$json" | sed -n 's/.*"command":[[:space:]]*"\([a-z_]*\)".*/\1/p')
-    # The alert id is the first "id" whose value looks like <digits>.<digits>; agent and rule
-    # ids have no dot, and quotes inside JSON strings are escaped, so nothing else matches first.
+    # The first "command" is the message's own ("add", "delete"): it comes before "parameters",
+    # where the alert's decoded fields may hold another "command" (sudo's, say).
+    ACTION=$(printf '%s\n' "$json" | awk '{
+        if (match($0, /"command":[ \t]*"[a-z_]*"/)) {
+            s = substr($0, RSTART, RLENGTH); sub(/^"command":[ \t]*"/, "", s); sub(/"$/, "", s); print s
+        }
+        exit }')
+    # The alert id is the first "id" whose value looks like <digits>.<digits>: agent and rule
+    # ids have no dot, the alert's decoded fields come after it, and quotes inside JSON strings
+    # are escaped, so nothing else matches first.
     ALERTID=$(printf '%s\n' "$json" | awk '{
         if (match($0, /"id":[ \t]*"[0-9]+\.[0-9]+"/)) {
             s = substr($0, RSTART, RLENGTH); sub(/^"id":[ \t]*"/, "", s); sub(/"$/, "", s); print s
