@@ -81,17 +81,9 @@ impl Nagios {
         let d = dir.path();
         let cfg_path = write_config(d, config);
 
-        let verify = Command::new(&program)
-            .arg("-v")
-            .arg(&cfg_path)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run nagios4 -v");
-        assert!(
-            verify.status.success(),
-            "nagios4 -v rejected the fixture's config:\n{}",
-            String::from_utf8_lossy(&verify.stdout)
-        );
+        if let Err(out) = check_config(&program, &cfg_path) {
+            panic!("nagios4 -v rejected the fixture's config:\n{out}");
+        }
 
         let stdout = fs::File::create(d.join("stdout.log")).expect("stdout.log");
         let stderr = fs::File::create(d.join("stderr.log")).expect("stderr.log");
@@ -133,18 +125,7 @@ impl Nagios {
         let program = real_program(NAGIOS, "Nagios Core 4 (Debian's nagios4-core)")?;
         let dir = TempDir::new("nagios-verify").expect("temp dir");
         let cfg_path = write_config(dir.path(), config);
-        let out = Command::new(&program)
-            .arg("-v")
-            .arg(&cfg_path)
-            .stdin(Stdio::null())
-            .output()
-            .expect("run nagios4 -v");
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        Some(if out.status.success() {
-            Ok(text)
-        } else {
-            Err(text)
-        })
+        Some(check_config(&program, &cfg_path))
     }
 
     /// The fixture's directory (`nagios.cfg`, `objects.cfg`, logs, `status.dat`).
@@ -258,6 +239,22 @@ impl Nagios {
 impl Drop for Nagios {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// `nagios4 -v <cfg>`: its output, as `Ok` when it accepts the config.
+fn check_config(program: &Path, cfg_path: &Path) -> Result<String, String> {
+    let out = Command::new(program)
+        .arg("-v")
+        .arg(cfg_path)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run nagios4 -v");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    if out.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
     }
 }
 
