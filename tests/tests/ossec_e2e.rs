@@ -57,7 +57,13 @@ fn repo_root() -> PathBuf {
 /// directory and profile as this test (`target/debug/deps/ossec_e2e-*` -> `target/debug/`).
 fn our_send_nsca() -> PathBuf {
     if let Some(path) = env::var_os("NSCA_E2E_SEND_NSCA") {
-        return PathBuf::from(path);
+        let path = PathBuf::from(path);
+        assert!(
+            path.is_file(),
+            "NSCA_E2E_SEND_NSCA={} is not a file",
+            path.display()
+        );
+        return path;
     }
     let exe = env::current_exe().expect("test binary path");
     let profile_dir = exe
