@@ -7,13 +7,13 @@
 //! ```
 //!
 //! Default address `127.0.0.1:0`; prints the address it listens on, then serves until killed.
-//! Each connection gets its own thread; when one ends, the bytes it sent go to stderr with
-//! `-v`.
+//! Connections are served one at a time, on the main thread (a thread per connection would add
+//! its own start-up time to every client's; benchmarks run clients one after another). With
+//! `-v`, the number of bytes each connection sent goes to stderr when it ends.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::thread;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use nsca::InitPacket;
 
@@ -44,25 +44,25 @@ fn main() -> std::io::Result<()> {
         timestamp: now as u32,
     }
     .encode();
+    let mut buf = vec![0u8; 256 * 1024];
     for stream in listener.incoming() {
         let Ok(mut stream) = stream else { continue };
-        thread::spawn(move || {
-            let _ = stream.set_nodelay(true);
-            if stream.write_all(&init).is_err() {
-                return;
+        let _ = stream.set_nodelay(true);
+        // A client that stalls must not stop the receiver for long.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+        if stream.write_all(&init).is_err() {
+            continue;
+        }
+        let mut total = 0u64;
+        loop {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n as u64,
             }
-            let mut buf = vec![0u8; 256 * 1024];
-            let mut total = 0u64;
-            loop {
-                match stream.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => total += n as u64,
-                }
-            }
-            if verbose {
-                eprintln!("connection ended after {total} bytes");
-            }
-        });
+        }
+        if verbose {
+            eprintln!("connection ended after {total} bytes");
+        }
     }
     Ok(())
 }

@@ -223,20 +223,31 @@ fn c_client_legacy_many_packets_to_our_receiver() {
 /// 2.10.2 daemon, while one per connection is accepted.
 #[test]
 fn daemon_loses_two_legacy_packets_on_one_connection() {
-    let Some(daemon) = Daemon::start(&DaemonConfig::new(1, "l")) else { return };
+    let Some(daemon) = Daemon::start(&DaemonConfig::new(1, "l")) else {
+        return;
+    };
     let config = ClientConfig {
         password: "l".into(),
         packet_size: PacketSize::Legacy,
         ..ClientConfig::default()
     };
     let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
-    let two = [CheckResult::host("lost1", 0, "a"), CheckResult::host("lost2", 0, "b")];
+    let two = [
+        CheckResult::host("lost1", 0, "a"),
+        CheckResult::host("lost2", 0, "b"),
+    ];
     assert_eq!(client.send_all(&two).unwrap(), 2);
     client.finish().unwrap();
     let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
     client.send(&CheckResult::host("kept", 0, "c")).unwrap();
     client.finish().unwrap();
-    assert_eq!(daemon.wait_for_commands(1, WAIT), ["PROCESS_HOST_CHECK_RESULT;kept;0;c"]);
+    assert_eq!(
+        daemon.wait_for_commands(1, WAIT),
+        ["PROCESS_HOST_CHECK_RESULT;kept;0;c"]
+    );
     // The daemon may handle connections in any order: give the first one time to show up.
-    assert_eq!(daemon.wait_for_lines(2, Duration::from_millis(1500)).len(), 1);
+    assert_eq!(
+        daemon.wait_for_lines(2, Duration::from_millis(1500)).len(),
+        1
+    );
 }
