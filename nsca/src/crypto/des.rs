@@ -170,30 +170,106 @@ fn final_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
     (l, r)
 }
 
-/// The 16 rounds on `(L, R)` (after the initial permutation), with the subkeys in the order
-/// given; returns the pre-output `(R16, L16)`.
+/// The round function `f(R, K)` on `R` rotated right by 1, with its result rotated likewise.
 ///
 /// The expansion E takes, for S-box `i`, the 6 bits of `R` starting one bit before bit `4i`
 /// (wrapping): with `R` rotated right by 1, those of the odd-numbered S-boxes sit at bits
 /// 31..26, 23..18, 15..10 and 7..2; rotated left by 4 more, those of the even-numbered ones.
-/// So both halves are kept rotated right by 1 throughout, with `SP` rotated to match.
+/// So both halves are kept rotated right by 1 throughout the rounds, with `SP` rotated to match.
 #[inline(always)]
-fn rounds(l: u32, r: u32, subkeys: impl Iterator<Item = Subkey>) -> (u32, u32) {
-    let (mut l, mut r) = (l.rotate_right(1), r.rotate_right(1));
-    for [k0, k1] in subkeys {
-        let a = r ^ k0;
-        let b = r.rotate_left(4) ^ k1;
-        l ^= SP[0][(a >> 26) as usize & 63]
-            ^ SP[2][(a >> 18) as usize & 63]
-            ^ SP[4][(a >> 10) as usize & 63]
-            ^ SP[6][(a >> 2) as usize & 63]
-            ^ SP[1][(b >> 26) as usize & 63]
-            ^ SP[3][(b >> 18) as usize & 63]
-            ^ SP[5][(b >> 10) as usize & 63]
-            ^ SP[7][(b >> 2) as usize & 63];
-        (l, r) = (r, l);
+fn f(r: u32, [k0, k1]: Subkey) -> u32 {
+    let a = r ^ k0;
+    let b = r.rotate_left(4) ^ k1;
+    SP[0][(a >> 26) as usize & 63]
+        ^ SP[2][(a >> 18) as usize & 63]
+        ^ SP[4][(a >> 10) as usize & 63]
+        ^ SP[6][(a >> 2) as usize & 63]
+        ^ SP[1][(b >> 26) as usize & 63]
+        ^ SP[3][(b >> 18) as usize & 63]
+        ^ SP[5][(b >> 10) as usize & 63]
+        ^ SP[7][(b >> 2) as usize & 63]
+}
+
+/// The 16 rounds of one DES pass on `N` independent blocks at once, `(L[i], R[i])` after the
+/// initial permutation, with the 16 subkeys in the order given; returns the pre-outputs
+/// `(R16, L16)`. Running several blocks in step lets their table lookups overlap.
+#[inline(always)]
+fn rounds<const N: usize>(
+    mut l: [u32; N],
+    mut r: [u32; N],
+    subkeys: &[Subkey],
+) -> ([u32; N], [u32; N]) {
+    for i in 0..N {
+        l[i] = l[i].rotate_right(1);
+        r[i] = r[i].rotate_right(1);
     }
-    (r.rotate_left(1), l.rotate_left(1))
+    // Two rounds per step, so that the halves need no swapping.
+    for pair in subkeys.chunks_exact(2) {
+        for i in 0..N {
+            l[i] ^= f(r[i], pair[0]);
+        }
+        for i in 0..N {
+            r[i] ^= f(l[i], pair[1]);
+        }
+    }
+    for i in 0..N {
+        l[i] = l[i].rotate_left(1);
+        r[i] = r[i].rotate_left(1);
+    }
+    (r, l)
+}
+
+/// Blocks run in step when decrypting (see [`BlockEncrypt::first_bytes`]).
+const LANES: usize = 4;
+
+/// Runs `passes` (one DES pass per subkey slice) on each block, `N` at a time.
+#[inline(always)]
+fn encrypt_lanes<const N: usize>(blocks: [[u8; 8]; N], passes: &[&[Subkey]]) -> [[u8; 8]; N] {
+    let mut l = [0u32; N];
+    let mut r = [0u32; N];
+    for i in 0..N {
+        (l[i], r[i]) = initial_permutation_of(&blocks[i]);
+    }
+    for subkeys in passes {
+        (l, r) = rounds(l, r, subkeys);
+    }
+    core::array::from_fn(|i| {
+        let (a, b) = final_permutation(l[i], r[i]);
+        let mut out = [0u8; 8];
+        out[..4].copy_from_slice(&a.to_be_bytes());
+        out[4..].copy_from_slice(&b.to_be_bytes());
+        out
+    })
+}
+
+/// The initial permutation of a block's two big-endian halves.
+#[inline(always)]
+fn initial_permutation_of(block: &[u8; 8]) -> (u32, u32) {
+    let (l, r) = load(block);
+    initial_permutation(l, r)
+}
+
+/// `BlockEncrypt::first_bytes` for DES with the given passes, `LANES` blocks at a time.
+#[inline(always)]
+fn first_bytes(window: &[u8], out: &mut [u8], passes: &[&[Subkey]]) {
+    let window_of = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&window[i..i + 8]);
+        w
+    };
+    let mut batches = out.chunks_exact_mut(LANES);
+    let mut start = 0;
+    for batch in &mut batches {
+        let blocks = encrypt_lanes::<LANES>(core::array::from_fn(|i| window_of(start + i)), passes);
+        for (o, block) in batch.iter_mut().zip(&blocks) {
+            *o = block[0];
+        }
+        start += LANES;
+    }
+    for o in batches.into_remainder() {
+        *o = encrypt_lanes::<1>([window_of(start)], passes)[0][0];
+        start += 1;
+    }
 }
 
 /// The block's two big-endian halves.
@@ -203,12 +279,6 @@ fn load(block: &[u8; 8]) -> (u32, u32) {
         u32::from_be_bytes([block[0], block[1], block[2], block[3]]),
         u32::from_be_bytes([block[4], block[5], block[6], block[7]]),
     )
-}
-
-#[inline(always)]
-fn store(block: &mut [u8; 8], (l, r): (u32, u32)) {
-    block[..4].copy_from_slice(&l.to_be_bytes());
-    block[4..].copy_from_slice(&r.to_be_bytes());
 }
 
 /// Method 2: single DES with its key schedule done.
@@ -238,10 +308,12 @@ impl BlockEncrypt for Des {
         let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
             return;
         };
-        let (l, r) = load(bytes);
-        let (l, r) = initial_permutation(l, r);
-        let (l, r) = rounds(l, r, self.subkeys.iter().copied());
-        store(bytes, final_permutation(l, r));
+        [*bytes] = encrypt_lanes([*bytes], &[&self.subkeys]);
+    }
+
+    #[inline]
+    fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
+        first_bytes(window, out, &[&self.subkeys]);
     }
 }
 
@@ -271,6 +343,17 @@ impl TripleDes {
         subkeys[32..].copy_from_slice(&k3);
         Self { subkeys }
     }
+
+    /// The three passes. Between them, FP then IP cancel, so each pass takes the previous
+    /// one's pre-output as its input.
+    #[inline(always)]
+    fn passes(&self) -> [&[Subkey]; 3] {
+        [
+            &self.subkeys[..16],
+            &self.subkeys[16..32],
+            &self.subkeys[32..],
+        ]
+    }
 }
 
 #[cfg(feature = "tripledes")]
@@ -283,13 +366,12 @@ impl BlockEncrypt for TripleDes {
         let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
             return;
         };
-        let (l, r) = load(bytes);
-        let (l, r) = initial_permutation(l, r);
-        // Between passes, FP then IP cancel, leaving the pre-output as the next input.
-        let (l, r) = rounds(l, r, self.subkeys[..16].iter().copied());
-        let (l, r) = rounds(l, r, self.subkeys[16..32].iter().copied());
-        let (l, r) = rounds(l, r, self.subkeys[32..].iter().copied());
-        store(bytes, final_permutation(l, r));
+        [*bytes] = encrypt_lanes([*bytes], &self.passes());
+    }
+
+    #[inline]
+    fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
+        first_bytes(window, out, &self.passes());
     }
 }
 
