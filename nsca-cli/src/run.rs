@@ -273,7 +273,7 @@ struct Setup {
 }
 
 fn prepare(options: &Options) -> Result<Setup, Failure> {
-    let config = load_config(options.config.as_deref())?;
+    let config = load_config(options.config.as_deref(), Path::new(DEFAULT_CONFIG))?;
     let number = config.encryption_method.unwrap_or(1);
     let mut password = Password::new(config.password.clone().unwrap_or_default());
     // send_nsca.cfg takes precedence over --legacy-2-7-mode, as in C.
@@ -305,11 +305,12 @@ fn prepare(options: &Options) -> Result<Setup, Failure> {
     })
 }
 
-fn load_config(path: Option<&[u8]>) -> Result<ConfigFile, Failure> {
+/// Reads `-c`'s file, or `default` when there is no `-c` and it exists.
+fn load_config(path: Option<&[u8]>, default: &Path) -> Result<ConfigFile, Failure> {
     let path: Vec<u8> = match path {
         Some(p) => p.to_vec(),
         // Debian's send_nsca fails when its default file is missing; we run with the defaults.
-        None if Path::new(DEFAULT_CONFIG).exists() => DEFAULT_CONFIG.as_bytes().to_vec(),
+        None if default.exists() => default.as_os_str().as_bytes().to_vec(),
         None => return Ok(ConfigFile::default()),
     };
     let file = File::open(Path::new(std::ffi::OsStr::from_bytes(&path)))
@@ -803,4 +804,33 @@ fn write_stdout(bytes: &[u8]) {
 
 fn write_stderr(bytes: &[u8]) {
     let _ = io::stderr().lock().write_all(bytes);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_config_is_optional_but_read_when_present() {
+        let missing = Path::new("/nonexistent/send_nsca.cfg");
+        assert_eq!(load_config(None, missing).ok(), Some(ConfigFile::default()));
+        // With -c, a missing file is the C client's error.
+        match load_config(Some(b"/nonexistent/send_nsca.cfg"), missing) {
+            Err(Failure::Config(out)) => assert!(out.starts_with(b"Could not open config file")),
+            other => panic!("{other:?}"),
+        }
+        let dir = std::env::temp_dir().join(format!("send_nsca-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let present = dir.join("send_nsca.cfg");
+        std::fs::write(&present, "encryption_method=0\npassword=pw\n").unwrap();
+        let config = load_config(None, &present).unwrap();
+        assert_eq!(config.encryption_method, Some(0));
+        assert_eq!(config.password.as_deref(), Some(&b"pw"[..]));
+        std::fs::write(&present, "bogus=1\n").unwrap();
+        assert!(matches!(
+            load_config(None, &present),
+            Err(Failure::Config(_))
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
