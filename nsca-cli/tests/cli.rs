@@ -391,6 +391,32 @@ fn empty_output_is_a_service_check_deliberately() {
 }
 
 #[test]
+fn closed_stdin_is_empty_input() {
+    // The C client's socket becomes fd 0 and it reads its own connection until the timeout;
+    // Rust reopens a closed stdin on /dev/null, so this is empty input.
+    let rx = Rx::start(0, "");
+    let dir = Dir::new();
+    let cfg = s0(&dir);
+    let script = format!(
+        "exec <&- ; exec {BIN} -H 127.0.0.1 -p {} -c {cfg} -to 5",
+        rx.port()
+    );
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(&script)
+        .output()
+        .expect("sh");
+    assert_eq!(
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        ),
+        (Some(2), ok(0), String::new())
+    );
+}
+
+#[test]
 fn skipped_sets_and_empty_input() {
     for input in [&b""[..], b"onlyhost\n", b"h\ts\n", b"\x17\x17\n"] {
         let (r, got) = send0(&[], input, 0);
