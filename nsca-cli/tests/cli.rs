@@ -490,6 +490,8 @@ fn old_syntax_and_long_options() {
         b"old\tsyntax\t0\thost first\n",
     );
     assert_run(&r, 0, &ok(1), "");
+    // Each connection has its own receiver thread: wait, so that the order is known.
+    assert_eq!(rx.checks(1), [svc("old", "syntax", 0, "host first")]);
     let r = run(
         &[
             "--host=127.0.0.1",
