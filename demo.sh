@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job, end to end: build our send_nsca and send passive check results with it.
 #
-#   ./demo.sh                      start a receiver of our own on 127.0.0.1 and send to it
+#   ./demo.sh                      start a receiver of our own on 127.0.0.1 and send to it:
+#                                  three hand-written checks, then two OSSEC alerts through the
+#                                  active-response script (contrib/ossec/nagios-alert.sh)
 #   ./demo.sh HOST [PORT [CFG]]    send to a real NSCA daemon (send_nsca.cfg CFG for the
 #                                  password and method; default /etc/send_nsca.cfg if present)
 #
@@ -45,10 +47,33 @@ done
 echo "==> sending 3 check results to our receiver on 127.0.0.1:$port (XOR, password from $cfg)"
 checks | "$send_nsca" -H 127.0.0.1 -p "$port" -c "$cfg"
 
-for _ in $(seq 100); do
-    [ "$(wc -l <"$out")" -ge 3 ] && break
-    sleep 0.05
-done
+wait_lines() {
+    for _ in $(seq 100); do
+        [ "$(wc -l <"$out")" -ge "$1" ] && return
+        sleep 0.05
+    done
+}
+wait_lines 3
+
+# OSSEC's side: the active-response script finds each alert in alerts.log by its id and sends
+# it as one passive check, exactly as ossec-execd would run it.
+ossec=$(mktemp -d)
+trap 'kill $receiver 2>/dev/null; rm -rf "$out" "$cfg" "$ossec"' EXIT
+mkdir -p "$ossec/etc" "$ossec/logs/alerts"
+cp tests/data/ossec/alerts.log "$ossec/logs/alerts/alerts.log"
+cat >"$ossec/etc/nagios-alert.conf" <<CONF
+OSSEC_DIR=$ossec
+NSCA_HOST=127.0.0.1
+NSCA_PORT=$port
+SEND_NSCA=$PWD/$send_nsca
+SEND_NSCA_CFG=$cfg
+CONF
+echo "==> OSSEC: running the active response for alerts 1529416958.563 (level 5) and 1529416972.861 (level 10)"
+NAGIOS_ALERT_CONF=$ossec/etc/nagios-alert.conf contrib/ossec/nagios-alert.sh add - 203.0.113.45 1529416958.563 5716 "(web01) 10.0.0.5->/var/log/secure"
+NAGIOS_ALERT_CONF=$ossec/etc/nagios-alert.conf contrib/ossec/nagios-alert.sh add - 198.51.100.77 1529416972.861 5720 "(db02) 10.0.0.12->/var/log/auth.log"
+wait_lines 5
+sed 's/^/    /' "$ossec/logs/active-responses.log"
+
 echo "==> what the NSCA daemon would write to Nagios' command file:"
 cat "$out"
-[ "$(wc -l <"$out")" -ge 3 ]
+[ "$(wc -l <"$out")" -ge 5 ]
