@@ -110,8 +110,9 @@ static SP: [[u32; 64]; 8] = {
     sp
 };
 
-/// One round's subkey, arranged for [`rounds`]: the 6-bit groups for S-boxes 1, 3, 5, 7 in bits
-/// 31..26, 23..18, 15..10, 7..2 of the first word, those for 2, 4, 6, 8 likewise in the second.
+/// One round's subkey, arranged for [`f`]: the 6-bit groups for S-boxes 1, 3, 5, 7 in bits
+/// 31..26, 23..18, 15..10, 7..2 of the first word; those for 2, 4, 6 in bits 27..22, 19..14,
+/// 11..6 of the second, and the one for S-box 8 in its bits 3..0 and 31..30 (wrapping).
 type Subkey = [u32; 2];
 
 /// The 16 subkeys of one DES key, in encryption order.
@@ -134,7 +135,8 @@ fn key_schedule(key: &[u8; 8]) -> [Subkey; 16] {
         }
         for group in 0..8 {
             let six = ((k48 >> (42 - 6 * group)) & 63) as u32;
-            subkey[group % 2] |= six << (26 - 8 * (group / 2));
+            // Group i sits where the expansion takes its bits from R rotated right by 1.
+            subkey[group % 2] |= six.rotate_left((58 - 4 * group as u32) % 32);
         }
     }
     out
@@ -172,22 +174,36 @@ fn final_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
 
 /// The round function `f(R, K)` on `R` rotated right by 1, with its result rotated likewise.
 ///
-/// The expansion E takes, for S-box `i`, the 6 bits of `R` starting one bit before bit `4i`
-/// (wrapping): with `R` rotated right by 1, those of the odd-numbered S-boxes sit at bits
-/// 31..26, 23..18, 15..10 and 7..2; rotated left by 4 more, those of the even-numbered ones.
-/// So both halves are kept rotated right by 1 throughout the rounds, with `SP` rotated to match.
+/// The expansion E takes, for S-box `i` (0-based), the 6 bits of `R` starting one bit before bit
+/// `4i` (wrapping). With `R` rotated right by 1 they sit at bits `31 - 4i` down to `26 - 4i`:
+/// those of S-boxes 1, 3, 5, 7 and 2, 4, 6 come out with a shift and a mask, S-box 8's (which
+/// wrap around) with a rotation. So both halves are kept rotated right by 1 throughout the
+/// rounds, with `SP` rotated to match, and the subkeys laid out alike.
+///
+/// Takes `[R ^ K.0, R ^ K.1]`, so that [`rounds`] can fold the next round's key into the half
+/// before `f` of this round is known.
+///
+/// `latency` picks how the eight table values are combined. They have disjoint bits (P sends
+/// each S-box's output to its own four bits), so XOR, OR and ADD all combine them alike. For one
+/// block at a time (encryption), mixing the three keeps the combination a tree of depth 3: with
+/// XOR alone the compiler makes it a chain of 7 dependent XORs, on the critical path from one
+/// round to the next. For several blocks in step (decryption), throughput matters instead, and
+/// the plain XOR chain, with the loads folded into it, is the shorter code.
 #[inline(always)]
-fn f(r: u32, [k0, k1]: Subkey) -> u32 {
-    let a = r ^ k0;
-    let b = r.rotate_left(4) ^ k1;
-    SP[0][(a >> 26) as usize & 63]
-        ^ SP[2][(a >> 18) as usize & 63]
-        ^ SP[4][(a >> 10) as usize & 63]
-        ^ SP[6][(a >> 2) as usize & 63]
-        ^ SP[1][(b >> 26) as usize & 63]
-        ^ SP[3][(b >> 18) as usize & 63]
-        ^ SP[5][(b >> 10) as usize & 63]
-        ^ SP[7][(b >> 2) as usize & 63]
+fn f([a, b]: [u32; 2], latency: bool) -> u32 {
+    let s1 = SP[0][(a >> 26) as usize];
+    let s3 = SP[2][(a >> 18) as usize & 63];
+    let s5 = SP[4][(a >> 10) as usize & 63];
+    let s7 = SP[6][(a >> 2) as usize & 63];
+    let s2 = SP[1][(b >> 22) as usize & 63];
+    let s4 = SP[3][(b >> 14) as usize & 63];
+    let s6 = SP[5][(b >> 6) as usize & 63];
+    let s8 = SP[7][b.rotate_left(2) as usize & 63];
+    if latency {
+        ((s1 ^ s2) | (s3 ^ s4)).wrapping_add((s5 ^ s6) | (s7 ^ s8))
+    } else {
+        s1 ^ s2 ^ s3 ^ s4 ^ s5 ^ s6 ^ s7 ^ s8
+    }
 }
 
 /// The 16 rounds of one DES pass on `N` independent blocks at once, `(L[i], R[i])` after the
@@ -197,19 +213,30 @@ fn f(r: u32, [k0, k1]: Subkey) -> u32 {
 fn rounds<const N: usize>(
     mut l: [u32; N],
     mut r: [u32; N],
-    subkeys: &[Subkey],
+    k: &[Subkey; 16],
 ) -> ([u32; N], [u32; N]) {
+    // `x[i]` is the next round's input half XOR its subkey. The next input half is the one
+    // being updated, `h ^ f`, so `x = (h ^ key) ^ f`: the key goes in before `f` is known,
+    // which keeps one XOR off the chain from one round to the next.
+    let mut x = [[0u32; 2]; N];
     for i in 0..N {
         l[i] = l[i].rotate_right(1);
         r[i] = r[i].rotate_right(1);
+        x[i] = [r[i] ^ k[0][0], r[i] ^ k[0][1]];
     }
-    // Two rounds per step, so that the halves need no swapping.
-    for pair in subkeys.chunks_exact(2) {
+    // Two rounds per step, so that the halves need no swapping. (The key for "round 16" is
+    // round 0's; that last `x` goes unused.)
+    for s in 0..8 {
+        let (k1, k2) = (k[2 * s + 1], k[(2 * s + 2) % 16]);
         for i in 0..N {
-            l[i] ^= f(r[i], pair[0]);
+            let fv = f(x[i], N == 1);
+            x[i] = [l[i] ^ k1[0] ^ fv, l[i] ^ k1[1] ^ fv];
+            l[i] ^= fv;
         }
         for i in 0..N {
-            r[i] ^= f(l[i], pair[1]);
+            let fv = f(x[i], N == 1);
+            x[i] = [r[i] ^ k2[0] ^ fv, r[i] ^ k2[1] ^ fv];
+            r[i] ^= fv;
         }
     }
     for i in 0..N {
@@ -224,7 +251,7 @@ const LANES: usize = 4;
 
 /// Runs `passes` (one DES pass per subkey slice) on each block, `N` at a time.
 #[inline(always)]
-fn encrypt_lanes<const N: usize>(blocks: [[u8; 8]; N], passes: &[&[Subkey]]) -> [[u8; 8]; N] {
+fn encrypt_lanes<const N: usize>(blocks: [[u8; 8]; N], passes: &[[Subkey; 16]]) -> [[u8; 8]; N] {
     let mut l = [0u32; N];
     let mut r = [0u32; N];
     for i in 0..N {
@@ -251,7 +278,7 @@ fn initial_permutation_of(block: &[u8; 8]) -> (u32, u32) {
 
 /// `BlockEncrypt::first_bytes` for DES with the given passes, `LANES` blocks at a time.
 #[inline(always)]
-fn first_bytes(window: &[u8], out: &mut [u8], passes: &[&[Subkey]]) {
+fn first_bytes(window: &[u8], out: &mut [u8], passes: &[[Subkey; 16]]) {
     let window_of = |i: usize| {
         let mut w = [0u8; 8];
         w.copy_from_slice(&window[i..i + 8]);
@@ -308,12 +335,12 @@ impl BlockEncrypt for Des {
         let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
             return;
         };
-        [*bytes] = encrypt_lanes([*bytes], &[&self.subkeys]);
+        [*bytes] = encrypt_lanes([*bytes], core::slice::from_ref(&self.subkeys));
     }
 
     #[inline]
     fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
-        first_bytes(window, out, &[&self.subkeys]);
+        first_bytes(window, out, core::slice::from_ref(&self.subkeys));
     }
 }
 
@@ -323,7 +350,7 @@ impl BlockEncrypt for Des {
 #[derive(Clone)]
 pub(crate) struct TripleDes {
     /// K1's subkeys forwards, K2's backwards (decryption), K3's forwards.
-    subkeys: [Subkey; 48],
+    passes: [[Subkey; 16]; 3],
 }
 
 #[cfg(feature = "tripledes")]
@@ -337,22 +364,11 @@ impl TripleDes {
         };
         let (k1, mut k2, k3) = (part(0), part(1), part(2));
         k2.reverse();
-        let mut subkeys = [[0u32; 2]; 48];
-        subkeys[..16].copy_from_slice(&k1);
-        subkeys[16..32].copy_from_slice(&k2);
-        subkeys[32..].copy_from_slice(&k3);
-        Self { subkeys }
-    }
-
-    /// The three passes. Between them, FP then IP cancel, so each pass takes the previous
-    /// one's pre-output as its input.
-    #[inline(always)]
-    fn passes(&self) -> [&[Subkey]; 3] {
-        [
-            &self.subkeys[..16],
-            &self.subkeys[16..32],
-            &self.subkeys[32..],
-        ]
+        // Between the passes, FP then IP cancel: each pass takes the previous one's pre-output
+        // as its input.
+        Self {
+            passes: [k1, k2, k3],
+        }
     }
 }
 
@@ -366,12 +382,12 @@ impl BlockEncrypt for TripleDes {
         let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
             return;
         };
-        [*bytes] = encrypt_lanes([*bytes], &self.passes());
+        [*bytes] = encrypt_lanes([*bytes], &self.passes);
     }
 
     #[inline]
     fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
-        first_bytes(window, out, &self.passes());
+        first_bytes(window, out, &self.passes);
     }
 }
 
