@@ -56,11 +56,16 @@ const fn table(rows: &Rows) -> Table {
 
 static LIBMCRYPT_TABLE: Table = table(&LIBMCRYPT_ROWS);
 
-/// The round function: add the key word, substitute, rotate left by 11.
+/// The round function: substitute, rotate left by 11 (the key word is already added).
+///
+/// The four table values have disjoint bits (each byte's substitution, rotated), so OR and ADD
+/// combine them as XOR would; mixing them keeps the compiler from chaining the three
+/// combinations one after the other, which matters on the path from one round to the next.
 #[inline(always)]
 fn f(t: &Table, x: u32) -> u32 {
     let [b0, b1, b2, b3] = x.to_le_bytes();
-    t[0][usize::from(b0)] ^ t[1][usize::from(b1)] ^ t[2][usize::from(b2)] ^ t[3][usize::from(b3)]
+    (t[0][usize::from(b0)] | t[1][usize::from(b1)])
+        .wrapping_add(t[2][usize::from(b2)] | t[3][usize::from(b3)])
 }
 
 /// The 32 rounds. `n1` enters the round function first; returns the output words in order.

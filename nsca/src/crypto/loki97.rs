@@ -95,21 +95,16 @@ fn f(a: u64, b: u64) -> u64 {
         s2(a >> 8),
         s1(a),
     ];
-    // P.
-    let mut p = 0u64;
-    for (table, &byte) in PERM.iter().zip(&sa) {
-        p |= table[byte as usize];
-    }
+    // P. The eight table values have disjoint bits, so OR and ADD both combine them; mixing
+    // the two keeps the combination a tree rather than a chain of seven.
+    let pm = |i: usize| PERM[i][sa[i] as usize];
+    let p = ((pm(0) | pm(1)) + (pm(2) | pm(3))) | ((pm(4) | pm(5)) + (pm(6) | pm(7)));
     // Sb: each byte of P's output with 3 or 5 more bits from the high half of B.
     let byte = |k: u32| (p >> (56 - 8 * k)) & 0xff;
-    (s2(((b >> 61) << 8) | byte(0)) << 56)
-        | (s2(((b >> 58) << 8) | byte(1)) << 48)
-        | (s1(((b >> 53) << 8) | byte(2)) << 40)
-        | (s1(((b >> 48) << 8) | byte(3)) << 32)
-        | (s2(((b >> 45) << 8) | byte(4)) << 24)
-        | (s2(((b >> 42) << 8) | byte(5)) << 16)
-        | (s1(((b >> 37) << 8) | byte(6)) << 8)
-        | s1(((b >> 32) << 8) | byte(7))
+    (((s2(((b >> 61) << 8) | byte(0)) << 56) | (s2(((b >> 58) << 8) | byte(1)) << 48))
+        + ((s1(((b >> 53) << 8) | byte(2)) << 40) | (s1(((b >> 48) << 8) | byte(3)) << 32)))
+        | (((s2(((b >> 45) << 8) | byte(4)) << 24) | (s2(((b >> 42) << 8) | byte(5)) << 16))
+            + ((s1(((b >> 37) << 8) | byte(6)) << 8) | s1(((b >> 32) << 8) | byte(7))))
 }
 
 /// LOKI97 with its 48 subkeys computed.
