@@ -132,7 +132,10 @@ proptest! {
         tail in proptest::collection::vec(any::<u8>(), 0..20),
         iv in any::<[u8; IV_LEN]>(),
     ) {
-        prop_assume!(method.key_len() > 0);
+        if method.key_len() == 0 {
+            // None and XOR have no key size (and a build without ciphers has nothing else).
+            return Ok(());
+        }
         let used = &password[..password.len().min(method.key_len())];
         let mut padded = used.to_vec();
         padded.resize(method.key_len(), 0);
