@@ -6,6 +6,32 @@
 //! algorithms run in libmcrypt's `"cfb"` mode, which is 8-bit CFB: their stream runs on across
 //! every packet of a connection, so a [`Cipher`] lives exactly as long as one connection and must
 //! see the packets in order.
+//!
+//! # Algorithms and Cargo features
+//!
+//! Every method the NSCA daemon can run is implemented in pure Rust and checked byte for byte
+//! against libmcrypt 2.5.8, which both NSCA programs use. Each algorithm has a Cargo feature, all
+//! on by default; without its feature, [`Cipher::new`] returns
+//! [`CryptoError::FeatureDisabled`] naming it.
+//!
+//! | method | libmcrypt name | feature | implementation |
+//! |---|---|---|---|
+//! | 2, 3 | `des`, `tripledes` | `des`, `tripledes` | this crate |
+//! | 4 | `cast-128` | `cast128` | `cast5` crate |
+//! | 5 | `cast-256` | `cast256` | `cast6` crate, with libmcrypt's little-endian words |
+//! | 6 | `xtea` | `xtea` | this crate |
+//! | 8 | `blowfish` | `blowfish` | `blowfish` crate |
+//! | 9 | `twofish` | `twofish` | this crate |
+//! | 10 | `loki97` | `loki97` | this crate, with libmcrypt's byte order |
+//! | 11 | `rc2` | `rc2` | `rc2` crate (1024 effective key bits) |
+//! | 14 | `rijndael-128` (AES-256) | `rijndael` | `aes` crate |
+//! | 15, 16 | `rijndael-192`, `rijndael-256` | `rijndael` | this crate (192- and 256-bit blocks) |
+//! | 20 | `serpent` | `serpent` | `serpent` crate |
+//! | 23 | `gost` | `gost` | this crate, with libmcrypt's S-boxes and byte order |
+//! | 26 | `saferplus` | `saferplus` | this crate, with libmcrypt's byte order |
+//!
+//! Methods 7, 12, 13, 17, 18, 19, 21, 22, 24 and 25 cannot be used with the NSCA daemon either;
+//! [`Cipher::new`] says why ([`Unusable`]).
 
 #[cfg(feature = "blowfish")]
 mod blowfish;
