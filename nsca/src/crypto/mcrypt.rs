@@ -4,22 +4,23 @@
 //! Each algorithm is behind the Cargo feature of the same name; with the feature off, opening its
 //! method reports [`CryptoError::FeatureDisabled`].
 
-#[allow(unused_imports)] // Not all of them are used when features are off.
-use super::{BlockEncrypt, Cfb8, EncryptionMethod, KeyStream};
+use super::{EncryptionMethod, KeyStream};
 use crate::error::{CryptoError, Unusable};
 
-/// `key` cut or zero-padded to `N` bytes (the caller already passes exactly `N`).
-#[allow(dead_code)] // Unused when every algorithm feature is off.
-fn fixed<const N: usize>(key: &[u8]) -> [u8; N] {
-    let mut out = [0u8; N];
-    let n = key.len().min(N);
-    out[..n].copy_from_slice(&key[..n]);
-    out
-}
+with_any_cipher! {
+    use super::{BlockEncrypt, Cfb8};
 
-#[allow(dead_code)] // Unused when every algorithm feature is off.
-fn stream<C: BlockEncrypt>(cipher: C, iv: &[u8]) -> Box<dyn KeyStream> {
-    Box::new(Cfb8::new(cipher, iv))
+    /// `key` cut or zero-padded to `N` bytes (the caller already passes exactly `N`).
+    fn fixed<const N: usize>(key: &[u8]) -> [u8; N] {
+        let mut out = [0u8; N];
+        let n = key.len().min(N);
+        out[..n].copy_from_slice(&key[..n]);
+        out
+    }
+
+    fn stream<C: BlockEncrypt>(cipher: C, iv: &[u8]) -> Box<dyn KeyStream> {
+        Box::new(Cfb8::new(cipher, iv))
+    }
 }
 
 /// `Ok(stream)` when `$feature` is on, else the error naming the feature. The cipher expression

@@ -33,14 +33,35 @@
 //! Methods 7, 12, 13, 17, 18, 19, 21, 22, 24 and 25 cannot be used with the NSCA daemon either;
 //! [`Cipher::new`] says why ([`Unusable`]).
 
+/// Keeps the items it wraps only in builds with at least one libmcrypt algorithm: without one,
+/// the CFB-8 machinery has no user.
+macro_rules! with_any_cipher {
+    ($($item:item)*) => {$(
+        #[cfg(any(
+            feature = "blowfish",
+            feature = "cast128",
+            feature = "cast256",
+            feature = "des",
+            feature = "gost",
+            feature = "loki97",
+            feature = "rc2",
+            feature = "rijndael",
+            feature = "saferplus",
+            feature = "serpent",
+            feature = "tripledes",
+            feature = "twofish",
+            feature = "xtea",
+        ))]
+        $item
+    )*};
+}
+
 #[cfg(feature = "blowfish")]
 mod blowfish;
 #[cfg(feature = "cast128")]
 mod cast128;
 #[cfg(feature = "cast256")]
 mod cast256;
-#[allow(dead_code)] // Unused when every algorithm feature is off.
-mod cfb8;
 #[cfg(any(feature = "des", feature = "tripledes"))]
 mod des;
 #[cfg(feature = "gost")]
@@ -72,8 +93,10 @@ mod xtea;
 
 use core::fmt;
 
-#[allow(unused_imports)] // Unused when every algorithm feature is off.
-pub(crate) use cfb8::{BlockEncrypt, Cfb8};
+with_any_cipher! {
+    mod cfb8;
+    pub(crate) use cfb8::{BlockEncrypt, Cfb8};
+}
 
 use crate::error::{CryptoError, Unusable};
 use crate::init::IV_LEN;
@@ -358,28 +381,29 @@ impl fmt::Debug for Cipher {
     }
 }
 
-/// Helpers for the block-level test vectors of the algorithm modules.
-#[cfg(test)]
-pub(crate) mod test_util {
-    use super::BlockEncrypt;
+with_any_cipher! {
+    /// Helpers for the block-level test vectors of the algorithm modules.
+    #[cfg(test)]
+    pub(crate) mod test_util {
+        use super::BlockEncrypt;
 
-    /// Bytes from a hex string.
-    pub(crate) fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+        /// Bytes from a hex string.
+        pub(crate) fn hex(s: &str) -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+                .collect()
+        }
 
-    /// Asserts that `cipher` encrypts the block `pt` to `ct` (both hex).
-    #[track_caller]
-    #[allow(dead_code)] // Unused when every algorithm feature is off.
-    pub(crate) fn assert_ecb<C: BlockEncrypt>(cipher: &C, pt: &str, ct: &str) {
-        let mut block = hex(pt);
-        assert_eq!(block.len(), C::BLOCK, "plaintext length");
-        cipher.encrypt_block(&mut block);
-        let got: String = block.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(got, ct);
+        /// Asserts that `cipher` encrypts the block `pt` to `ct` (both hex).
+        #[track_caller]
+        pub(crate) fn assert_ecb<C: BlockEncrypt>(cipher: &C, pt: &str, ct: &str) {
+            let mut block = hex(pt);
+            assert_eq!(block.len(), C::BLOCK, "plaintext length");
+            cipher.encrypt_block(&mut block);
+            let got: String = block.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(got, ct);
+        }
     }
 }
 
