@@ -9,7 +9,7 @@
 //!   connection state machines, [`ClientSession`] and [`ServerSession`]. Time and randomness
 //!   come from the caller, so everything in it is deterministic and testable;
 //! - thin **I/O shells** that only move those bytes: [`blocking`] on `std::net`, and (feature
-//!   `tokio`) `tokio`: an async client, a [`Sender`](crate::tokio::Sender) handle with a bounded
+//!   `tokio`) `nsca::tokio`: an async client, a `Sender` handle with a bounded
 //!   queue, batching and reconnects, an async receiver, and tokio-util codecs.
 //!
 //! # Sending a check result
