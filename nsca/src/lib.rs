@@ -83,6 +83,7 @@ mod session;
 pub mod blocking;
 mod config;
 mod io_error;
+mod outbox;
 mod policy;
 #[cfg(feature = "tokio")]
 pub mod tokio;

@@ -48,11 +48,6 @@ pub(crate) fn init_read_failure(e: io::Error, got: usize, timeout: Duration) -> 
     }
 }
 
-/// Whole packets in `bytes` written bytes.
-pub(crate) fn whole_packets(bytes: usize, packet_len: usize) -> u64 {
-    (bytes / packet_len.max(1)) as u64
-}
-
 /// Socket timeouts must not be zero (std rejects it); a zero budget becomes 1 ms.
 pub(crate) fn nonzero(d: Duration) -> Duration {
     d.max(Duration::from_millis(1))

@@ -2,18 +2,13 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
-use rand::SeedableRng;
-use rand::rngs::StdRng;
-
 use crate::check::CheckResult;
 use crate::config::ClientConfig;
 use crate::init::InitPacket;
 use crate::io_error::Error;
+use crate::outbox::Outbox;
 use crate::policy;
 use crate::session::ClientSession;
-
-/// Writes are gathered up to this many bytes before they go to the socket.
-const BATCH_BYTES: usize = 64 * 1024;
 
 /// A connection to an NSCA daemon, ready to send check results.
 ///
@@ -33,10 +28,7 @@ const BATCH_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Client {
     stream: TcpStream,
-    session: ClientSession,
-    rng: StdRng,
-    buf: Vec<u8>,
-    written: u64,
+    outbox: Outbox,
 }
 
 impl Client {
@@ -96,21 +88,18 @@ impl Client {
         )?;
         Ok(Self {
             stream,
-            session,
-            rng: StdRng::from_os_rng(),
-            buf: Vec::new(),
-            written: 0,
+            outbox: Outbox::new(session),
         })
     }
 
     /// The session (packet size, method).
     pub fn session(&self) -> &ClientSession {
-        &self.session
+        self.outbox.session()
     }
 
     /// Packets written to the socket in full so far.
     pub fn packets_written(&self) -> u64 {
-        self.written
+        self.outbox.written()
     }
 
     /// Encodes and writes one check result.
@@ -133,19 +122,19 @@ impl Client {
     where
         I: IntoIterator<Item = &'a CheckResult>,
     {
-        let before = self.written;
-        self.buf.clear();
+        let before = self.outbox.written();
         for check in checks {
-            if let Err(e) = self.session.encode(check, &mut self.rng, &mut self.buf) {
-                self.flush()?;
-                return Err(e.into());
-            }
-            if self.buf.len() >= BATCH_BYTES {
-                self.flush()?;
+            match self.outbox.push(check) {
+                Ok(false) => {}
+                Ok(true) => self.flush()?,
+                Err(e) => {
+                    self.flush()?;
+                    return Err(e.into());
+                }
             }
         }
         self.flush()?;
-        Ok(self.written - before)
+        Ok(self.outbox.written() - before)
     }
 
     /// Closes the connection cleanly (the daemon reads until EOF) and returns the number of
@@ -155,37 +144,22 @@ impl Client {
     /// [`Error::Io`] if the shutdown fails.
     pub fn finish(self) -> Result<u64, Error> {
         match self.stream.shutdown(Shutdown::Write) {
-            Ok(()) => Ok(self.written),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(self.written),
+            Ok(()) => Ok(self.outbox.written()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(self.outbox.written()),
             Err(e) => Err(Error::io("closing the connection")(e)),
         }
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        let len = self.session.packet_size().len();
-        let mut sent = 0;
-        while sent < self.buf.len() {
-            match self.stream.write(&self.buf[sent..]) {
-                Ok(0) => {
-                    return Err(self.send_error(sent, io::ErrorKind::WriteZero.into(), len));
-                }
-                Ok(n) => sent += n,
+        while !self.outbox.unsent().is_empty() {
+            match self.stream.write(self.outbox.unsent()) {
+                Ok(0) => return Err(self.outbox.failed(io::ErrorKind::WriteZero.into())),
+                Ok(n) => self.outbox.wrote(n),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.send_error(sent, e, len)),
+                Err(e) => return Err(self.outbox.failed(e)),
             }
         }
-        self.written += policy::whole_packets(sent, len);
-        self.buf.clear();
         Ok(())
-    }
-
-    fn send_error(&mut self, sent: usize, source: io::Error, len: usize) -> Error {
-        self.written += policy::whole_packets(sent, len);
-        self.buf.clear();
-        Error::Send {
-            packets_written: self.written,
-            source,
-        }
     }
 }
 

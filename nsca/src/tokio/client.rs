@@ -5,18 +5,14 @@ use std::time::Duration;
 use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
 use ::tokio::net::TcpStream;
 use ::tokio::time::{Instant, timeout, timeout_at};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use crate::check::CheckResult;
 use crate::config::ClientConfig;
 use crate::init::InitPacket;
 use crate::io_error::Error;
+use crate::outbox::Outbox;
 use crate::policy;
 use crate::session::ClientSession;
-
-/// Writes are gathered up to this many bytes before they go to the socket.
-const BATCH_BYTES: usize = 64 * 1024;
 
 /// An async connection to an NSCA daemon, ready to send check results.
 ///
@@ -34,10 +30,7 @@ const BATCH_BYTES: usize = 64 * 1024;
 #[derive(Debug)]
 pub struct Client {
     stream: TcpStream,
-    session: ClientSession,
-    rng: StdRng,
-    buf: Vec<u8>,
-    written: u64,
+    outbox: Outbox,
     io_timeout: Duration,
 }
 
@@ -115,22 +108,19 @@ impl Client {
         )?;
         Ok(Self {
             stream,
-            session,
-            rng: StdRng::from_os_rng(),
-            buf: Vec::new(),
-            written: 0,
+            outbox: Outbox::new(session),
             io_timeout: config.io_timeout,
         })
     }
 
     /// The session (packet size, method).
     pub fn session(&self) -> &ClientSession {
-        &self.session
+        self.outbox.session()
     }
 
     /// Packets written to the socket in full so far.
     pub fn packets_written(&self) -> u64 {
-        self.written
+        self.outbox.written()
     }
 
     /// Whether the server has closed the connection (it never sends anything after the init
@@ -168,19 +158,19 @@ impl Client {
     /// [`Client::send_all`] over a slice: a concrete future, which `Sender`'s spawned task
     /// needs (generic iterator futures trip up `Send` inference across `.await`).
     pub(crate) async fn send_refs(&mut self, checks: &[&CheckResult]) -> Result<u64, Error> {
-        let before = self.written;
-        self.buf.clear();
+        let before = self.outbox.written();
         for check in checks {
-            if let Err(e) = self.session.encode(check, &mut self.rng, &mut self.buf) {
-                self.flush().await?;
-                return Err(e.into());
-            }
-            if self.buf.len() >= BATCH_BYTES {
-                self.flush().await?;
+            match self.outbox.push(check) {
+                Ok(false) => {}
+                Ok(true) => self.flush().await?,
+                Err(e) => {
+                    self.flush().await?;
+                    return Err(e.into());
+                }
             }
         }
         self.flush().await?;
-        Ok(self.written - before)
+        Ok(self.outbox.written() - before)
     }
 
     /// Closes the connection cleanly and returns the number of packets written.
@@ -189,39 +179,23 @@ impl Client {
     /// [`Error::Io`] if the shutdown fails.
     pub async fn finish(mut self) -> Result<u64, Error> {
         match self.stream.shutdown().await {
-            Ok(()) => Ok(self.written),
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(self.written),
+            Ok(()) => Ok(self.outbox.written()),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(self.outbox.written()),
             Err(e) => Err(Error::io("closing the connection")(e)),
         }
     }
 
     async fn flush(&mut self) -> Result<(), Error> {
-        let len = self.session.packet_size().len();
-        let mut sent = 0;
-        while sent < self.buf.len() {
-            let result = match timeout(self.io_timeout, self.stream.write(&self.buf[sent..])).await
-            {
-                Ok(r) => r,
-                Err(_) => Err(io::ErrorKind::TimedOut.into()),
-            };
-            match result {
-                Ok(0) => return Err(self.send_error(sent, io::ErrorKind::WriteZero.into(), len)),
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(self.send_error(sent, e, len)),
+        while !self.outbox.unsent().is_empty() {
+            let write = self.stream.write(self.outbox.unsent());
+            match timeout(self.io_timeout, write).await {
+                Ok(Ok(0)) => return Err(self.outbox.failed(io::ErrorKind::WriteZero.into())),
+                Ok(Ok(n)) => self.outbox.wrote(n),
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
+                Ok(Err(e)) => return Err(self.outbox.failed(e)),
+                Err(_) => return Err(self.outbox.failed(io::ErrorKind::TimedOut.into())),
             }
         }
-        self.written += policy::whole_packets(sent, len);
-        self.buf.clear();
         Ok(())
-    }
-
-    fn send_error(&mut self, sent: usize, source: io::Error, len: usize) -> Error {
-        self.written += policy::whole_packets(sent, len);
-        self.buf.clear();
-        Error::Send {
-            packets_written: self.written,
-            source,
-        }
     }
 }
