@@ -18,6 +18,10 @@ use crate::session::ServerSession;
 /// A listening socket that accepts NSCA clients, for tests, demos and tools that want check
 /// results without a Nagios daemon.
 ///
+/// It serves a thread per connection and listens with the standard library's backlog (128
+/// pending connections). For bursts of hundreds of clients connecting at once, use the async
+/// receiver of the `tokio` feature, which listens with a backlog of 4096.
+///
 /// ```no_run
 /// use nsca::blocking::{Receiver, ReceiverConfig};
 ///

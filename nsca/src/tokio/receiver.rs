@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
-use ::tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
+use ::tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
 use ::tokio::sync::{Semaphore, mpsc};
 use ::tokio::task::JoinHandle;
 use ::tokio::time::timeout;
@@ -50,10 +50,17 @@ impl Receiver {
     /// be used.
     pub async fn bind<A: ToSocketAddrs>(addr: A, config: ReceiverConfig) -> Result<Self, Error> {
         crate::crypto::Cipher::new(config.method, config.password.as_bytes(), &[0; 128])?;
-        let listener = TcpListener::bind(addr)
+        let addrs = ::tokio::net::lookup_host(addr)
             .await
-            .map_err(Error::io("binding the listening socket"))?;
-        Ok(Self { listener, config })
+            .map_err(Error::io("resolving the listening address"))?;
+        let mut last = io::Error::from(io::ErrorKind::AddrNotAvailable);
+        for addr in addrs {
+            match listen(addr) {
+                Ok(listener) => return Ok(Self { listener, config }),
+                Err(e) => last = e,
+            }
+        }
+        Err(Error::io("binding the listening socket")(last))
     }
 
     /// The address it listens on.
@@ -79,6 +86,22 @@ impl Receiver {
         let task = ::tokio::spawn(serve(self, tx));
         Incoming { rx, task, addr }
     }
+}
+
+/// Listen backlog: room for a burst of clients connecting at once. A full backlog makes Linux
+/// fall back to SYN cookies, and a client whose handshake is then dropped waits for an init
+/// packet that never comes. The kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 async fn serve(receiver: Receiver, tx: mpsc::Sender<Received>) {
