@@ -8,7 +8,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::check::CheckResult;
+use crate::config::ClientConfig;
 use crate::error::EncodeError;
+use crate::init::InitPacket;
 use crate::io_error::Error;
 use crate::session::ClientSession;
 
@@ -26,15 +28,22 @@ pub(crate) struct Outbox {
 }
 
 impl Outbox {
-    /// An outbox for `session`, with filler from a generator seeded by the OS.
-    pub(crate) fn new(session: ClientSession) -> Self {
-        Self {
+    /// An outbox for the connection that sent `init`, with filler from a generator seeded by
+    /// the OS.
+    pub(crate) fn for_connection(init: &InitPacket, config: &ClientConfig) -> Result<Self, Error> {
+        let session = ClientSession::new(
+            init,
+            config.method,
+            config.password.as_bytes(),
+            config.packet_size,
+        )?;
+        Ok(Self {
             session,
             rng: StdRng::from_os_rng(),
             buf: Vec::new(),
             sent: 0,
             written: 0,
-        }
+        })
     }
 
     pub(crate) fn session(&self) -> &ClientSession {

@@ -80,16 +80,8 @@ impl Client {
             .set_write_timeout(Some(policy::nonzero(config.io_timeout)))
             .map_err(Error::io("setting the write timeout"))?;
         let init = read_init(&mut stream, config.io_timeout)?;
-        let session = ClientSession::new(
-            &init,
-            config.method,
-            config.password.as_bytes(),
-            config.packet_size,
-        )?;
-        Ok(Self {
-            stream,
-            outbox: Outbox::new(session),
-        })
+        let outbox = Outbox::for_connection(&init, config)?;
+        Ok(Self { stream, outbox })
     }
 
     /// The session (packet size, method).

@@ -100,15 +100,10 @@ impl Client {
             }
         }
         let init = InitPacket::from_bytes(&buf);
-        let session = ClientSession::new(
-            &init,
-            config.method,
-            config.password.as_bytes(),
-            config.packet_size,
-        )?;
+        let outbox = Outbox::for_connection(&init, config)?;
         Ok(Self {
             stream,
-            outbox: Outbox::new(session),
+            outbox,
             io_timeout: config.io_timeout,
         })
     }

@@ -131,77 +131,71 @@ async fn serve(receiver: Receiver, tx: mpsc::Sender<Received>) {
     }
 }
 
+/// Serves one client; its error, if any, is the last item it hands over.
 async fn connection(
-    mut stream: TcpStream,
+    stream: TcpStream,
     peer: SocketAddr,
     init: InitPacket,
     config: &ReceiverConfig,
     tx: &mpsc::Sender<Received>,
 ) {
-    let report = |result| Received { peer, result };
-    let mut session = match ServerSession::new(init, config.method, config.password.as_bytes()) {
-        Ok(s) => s,
-        Err(e) => {
-            let _ = tx.send(report(Err(e.into()))).await;
-            return;
-        }
-    };
-    let limit = policy::nonzero(config.read_timeout);
-    match timeout(limit, stream.write_all(&init.encode())).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => {
-            let _ = tx
-                .send(report(Err(Error::io("sending the init packet")(e))))
-                .await;
-            return;
-        }
-        Err(_) => {
-            let _ = tx
-                .send(report(Err(Error::ReadTimeout {
-                    peer,
-                    timeout: limit,
-                })))
-                .await;
-            return;
-        }
+    if let Err(e) = drive(stream, peer, init, config, tx).await {
+        let _ = tx
+            .send(Received {
+                peer,
+                result: Err(e),
+            })
+            .await;
     }
+}
+
+/// Greets the client and hands over its packets until it closes (`Ok`), the caller stops
+/// listening (`Ok`), or something fails.
+async fn drive(
+    mut stream: TcpStream,
+    peer: SocketAddr,
+    init: InitPacket,
+    config: &ReceiverConfig,
+    tx: &mpsc::Sender<Received>,
+) -> Result<(), Error> {
+    let mut session = ServerSession::new(init, config.method, config.password.as_bytes())?;
+    let limit = policy::nonzero(config.read_timeout);
+    let silent = || Error::ReadTimeout {
+        peer,
+        timeout: limit,
+    };
+    timeout(limit, stream.write_all(&init.encode()))
+        .await
+        .map_err(|_| silent())?
+        .map_err(Error::io("sending the init packet"))?;
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut eof = false;
     loop {
-        match session.next_packet(&mut buf, eof) {
-            Ok(Some(packet)) => {
-                if tx.send(report(Ok(packet))).await.is_err() {
-                    return;
-                }
-                continue;
+        if let Some(packet) = session.next_packet(&mut buf, eof)? {
+            if tx
+                .send(Received {
+                    peer,
+                    result: Ok(packet),
+                })
+                .await
+                .is_err()
+            {
+                return Ok(());
             }
-            Ok(None) if eof => return,
-            Ok(None) => {}
-            Err(e) => {
-                let _ = tx.send(report(Err(e.into()))).await;
-                return;
-            }
+            continue;
+        }
+        if eof {
+            return Ok(());
         }
         buf.reserve(64 * 1024);
-        match timeout(limit, stream.read_buf(&mut buf)).await {
-            Ok(Ok(0)) => eof = true,
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {}
-            Ok(Err(e)) => {
-                let _ = tx
-                    .send(report(Err(Error::io("reading from the client")(e))))
-                    .await;
-                return;
-            }
-            Err(_) => {
-                let _ = tx
-                    .send(report(Err(Error::ReadTimeout {
-                        peer,
-                        timeout: limit,
-                    })))
-                    .await;
-                return;
-            }
+        match timeout(limit, stream.read_buf(&mut buf))
+            .await
+            .map_err(|_| silent())?
+        {
+            Ok(0) => eof = true,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(Error::io("reading from the client")(e)),
         }
     }
 }
