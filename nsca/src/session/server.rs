@@ -33,7 +33,9 @@ enum Framing {
 /// - a 720-byte packet that is the last thing before EOF is a legacy (NSCA 2.7) packet;
 /// - unlike the daemon, which loses every packet after the first of a legacy client, a connection
 ///   whose first 720 bytes are a valid legacy packet (version 3 and a matching CRC once
-///   decrypted) is read in 720-byte packets to its end.
+///   decrypted) is read in 720-byte packets to its end. A standard client's first 720 bytes pass
+///   that test only if a 32-bit CRC matches by chance (odds of 1 in 2³² per connection, with
+///   random filler), so standard connections are not misread.
 ///
 /// After the first error the session stops: [`ServerSession::decode`] drops whatever it is
 /// given and returns `Ok(None)`. With a stream cipher the rest of the connection could not be
