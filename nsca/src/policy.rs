@@ -17,6 +17,25 @@ pub(crate) fn now_u32() -> u32 {
     secs as u32
 }
 
+/// The addresses a name resolved to, or the error that says it did not resolve to any.
+pub(crate) fn resolved(
+    host: &str,
+    lookup: io::Result<impl Iterator<Item = SocketAddr>>,
+) -> Result<Vec<SocketAddr>, Error> {
+    let addrs: Vec<SocketAddr> = lookup
+        .map_err(|source| Error::Resolve {
+            host: host.to_owned(),
+            source,
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Error::NoAddress {
+            host: host.to_owned(),
+        });
+    }
+    Ok(addrs)
+}
+
 /// The time one connection attempt may take: an equal share of what is left for the
 /// `remaining` addresses (this one included), so that one silent address cannot use up the
 /// whole budget while a later one would answer. Never zero.

@@ -39,18 +39,7 @@ impl Client {
     /// # Errors
     /// [`Error::Resolve`], [`Error::NoAddress`], then those of [`Client::connect_addrs`].
     pub fn connect(host: &str, port: u16, config: &ClientConfig) -> Result<Self, Error> {
-        let addrs: Vec<SocketAddr> = (host, port)
-            .to_socket_addrs()
-            .map_err(|source| Error::Resolve {
-                host: host.to_owned(),
-                source,
-            })?
-            .collect();
-        if addrs.is_empty() {
-            return Err(Error::NoAddress {
-                host: host.to_owned(),
-            });
-        }
+        let addrs = policy::resolved(host, (host, port).to_socket_addrs())?;
         Self::connect_addrs(&addrs, config)
     }
 

@@ -41,18 +41,7 @@ impl Client {
     /// # Errors
     /// As [`crate::blocking::Client::connect`].
     pub async fn connect(host: &str, port: u16, config: &ClientConfig) -> Result<Self, Error> {
-        let addrs: Vec<SocketAddr> = ::tokio::net::lookup_host((host, port))
-            .await
-            .map_err(|source| Error::Resolve {
-                host: host.to_owned(),
-                source,
-            })?
-            .collect();
-        if addrs.is_empty() {
-            return Err(Error::NoAddress {
-                host: host.to_owned(),
-            });
-        }
+        let addrs = policy::resolved(host, ::tokio::net::lookup_host((host, port)).await)?;
         Self::connect_addrs(&addrs, config).await
     }
 
