@@ -13,8 +13,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 echo "==> building send_nsca and the demo receiver (release)"
-cargo build --release --locked -q -p nsca-cli -p nsca --example receiver
-send_nsca=target/release/send_nsca
+cargo build --release --locked -q -p nsca-cli --bin send_nsca
+cargo build --release --locked -q -p nsca --example receiver
+target_dir=${CARGO_TARGET_DIR:-target}
+send_nsca=$target_dir/release/send_nsca
 
 checks() {
     # Two service checks and a host check, separated by ETB (0x17) as send_nsca 2.10 expects.
@@ -34,7 +36,7 @@ fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 out=$(mktemp)
-target/release/examples/receiver "127.0.0.1:$port" 1 demo-password >"$out" 2>/dev/null &
+"$target_dir/release/examples/receiver" "127.0.0.1:$port" 1 demo-password >"$out" 2>/dev/null &
 receiver=$!
 trap 'kill $receiver 2>/dev/null; rm -f "$out" "$cfg"' EXIT
 cfg=$(mktemp)
@@ -61,11 +63,12 @@ ossec=$(mktemp -d)
 trap 'kill $receiver 2>/dev/null; rm -rf "$out" "$cfg" "$ossec"' EXIT
 mkdir -p "$ossec/etc" "$ossec/logs/alerts"
 cp tests/data/ossec/alerts.log "$ossec/logs/alerts/alerts.log"
+send_nsca_abs=$(cd "$(dirname "$send_nsca")" && pwd)/send_nsca
 cat >"$ossec/etc/nagios-alert.conf" <<CONF
 OSSEC_DIR=$ossec
 NSCA_HOST=127.0.0.1
 NSCA_PORT=$port
-SEND_NSCA=$PWD/$send_nsca
+SEND_NSCA=$send_nsca_abs
 SEND_NSCA_CFG=$cfg
 CONF
 echo "==> OSSEC: running the active response for alerts 1529416958.563 (level 5) and 1529416972.861 (level 10)"
