@@ -439,3 +439,62 @@ async fn async_client_to_the_real_daemon() {
         assert_eq!(lines, expected, "method {method}");
     }
 }
+
+/// The daemon drops a connection that stays silent (10 s). A write into such a socket still
+/// succeeds locally and the data is lost, so before reusing an idle connection the sender checks
+/// whether the server has closed it, and reconnects: the result after the pause arrives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sender_reconnects_after_the_server_closed_an_idle_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, mut received) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut connection = 0;
+        while let Ok((mut stream, _)) = listener.accept().await {
+            connection += 1;
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let init = InitPacket {
+                    iv: [5; 128],
+                    timestamp: 1,
+                };
+                stream.write_all(&init.encode()).await.unwrap();
+                let mut session = ServerSession::new(init, EncryptionMethod::Xor, b"").unwrap();
+                let mut buf = BytesMut::new();
+                loop {
+                    match stream.read_buf(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    while let Ok(Some(p)) = session.decode(&mut buf) {
+                        tx.send((connection, p.check)).unwrap();
+                        if connection == 1 {
+                            // Like the daemon's idle timeout: the first connection is closed
+                            // by the server after its first packet.
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let (client_config, _) = configs(EncryptionMethod::Xor, "");
+    let (sender, _task) = Sender::spawn(SenderConfig::new("127.0.0.1", port, client_config));
+    sender
+        .send(CheckResult::host("a", 0, "first"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let (conn, check) = timeout(LIMIT, received.recv()).await.unwrap().unwrap();
+    assert_eq!((conn, check.output()), (1, &b"first"[..]));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sender
+        .send(CheckResult::host("b", 0, "after the pause"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    let (conn, check) = timeout(LIMIT, received.recv()).await.unwrap().unwrap();
+    assert_eq!((conn, check.output()), (2, &b"after the pause"[..]));
+}
