@@ -68,6 +68,12 @@ struct Job {
 /// strongest promise the protocol allows; a result that was not written in full is retried on a
 /// new connection (the daemon discards a partial packet), so no result is sent twice.
 ///
+/// Before reusing a connection the sender checks that the server has not closed it (the daemon
+/// drops connections idle for 10 s, and a write into such a socket succeeds locally while the
+/// data is lost), and it closes its own idle connections after
+/// [`SenderConfig::idle_close`]. A server that closes the connection at the very moment of a
+/// write can still lose results reported as written: the protocol has nothing to detect that.
+///
 /// Results are written in the order they were queued. When a connection fails, what it had
 /// already written may reach the server after what the next connection writes, so order is only
 /// guaranteed between results written on the same connection.
