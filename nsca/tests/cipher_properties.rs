@@ -4,12 +4,14 @@
 
 use bytes::BytesMut;
 use nsca::{
-    CheckResult, Cipher, ClientSession, EncryptionMethod, Field, IV_LEN, InitPacket, PacketSize,
-    ServerSession,
+    Cipher, ClientSession, EncryptionMethod, IV_LEN, InitPacket, PacketSize, ServerSession,
 };
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+
+mod common;
+use common::check;
 
 /// Every method `Cipher::new` accepts in this build (methods whose feature is off are left out).
 fn working_methods() -> Vec<EncryptionMethod> {
@@ -43,25 +45,6 @@ fn pieces(len: usize, cuts: &[usize]) -> Vec<std::ops::Range<usize>> {
     points.push(len);
     points.sort_unstable();
     points.windows(2).map(|w| w[0]..w[1]).collect()
-}
-
-fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
-    proptest::collection::vec(1u8..=255, 0..=max)
-}
-
-fn check(size: PacketSize) -> impl Strategy<Value = CheckResult> {
-    let host = proptest::collection::vec(1u8..=255, 1..=63);
-    let service = proptest::option::of(proptest::collection::vec(1u8..=255, 1..=127));
-    (
-        host,
-        service,
-        any::<i16>(),
-        text(size.max_len(Field::Output)),
-    )
-        .prop_map(|(host, service, code, output)| match service {
-            Some(service) => CheckResult::service(host, service, code, output),
-            None => CheckResult::host(host, code, output),
-        })
 }
 
 #[test]

@@ -3,32 +3,14 @@
 
 use bytes::BytesMut;
 use nsca::{
-    CheckResult, ClientSession, DataPacket, EncryptionMethod, Field, InitPacket, PacketSize,
-    ServerSession,
+    CheckResult, ClientSession, DataPacket, EncryptionMethod, InitPacket, PacketSize, ServerSession,
 };
 use proptest::prelude::*;
 use rand::rngs::StdRng;
 use rand::{RngCore, SeedableRng};
 
-fn text(max: usize) -> impl Strategy<Value = Vec<u8>> {
-    // Any byte but NUL (a C string cannot hold one), from empty to the field's limit.
-    proptest::collection::vec(1u8..=255, 0..=max)
-}
-
-fn check(size: PacketSize) -> impl Strategy<Value = CheckResult> {
-    let host = proptest::collection::vec(1u8..=255, 1..=63);
-    let service = proptest::option::of(proptest::collection::vec(1u8..=255, 1..=127));
-    (
-        host,
-        service,
-        any::<i16>(),
-        text(size.max_len(Field::Output)),
-    )
-        .prop_map(|(host, service, code, output)| match service {
-            Some(service) => CheckResult::service(host, service, code, output),
-            None => CheckResult::host(host, code, output),
-        })
-}
+mod common;
+use common::check;
 
 fn method() -> impl Strategy<Value = EncryptionMethod> {
     prop_oneof![Just(EncryptionMethod::None), Just(EncryptionMethod::Xor)]
