@@ -285,5 +285,6 @@ fn random_streams_match_libmcrypt() {
         assert_eq!(buf, plain, "{m}: decryption");
     }
     assert_eq!(seen.len(), 15);
-    assert!(seen.values().all(|&n| n == 4));
+    // Four per method, and six more for Triple DES keys whose passes cancel.
+    assert!(seen.iter().all(|(&m, &n)| n == if m == 3 { 10 } else { 4 }));
 }

@@ -253,6 +253,10 @@ impl Daemon {
     }
 
     fn kill(&mut self) {
+        // Already stopped (by `stop`, before the drop).
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         let _ = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())

@@ -79,15 +79,18 @@ fn client_config_for(method: EncryptionMethod, password: &str, size: PacketSize)
 
 /// Our client to the real daemon.
 fn our_client_to_daemon(number: u8) {
+    our_client_to_daemon_with(number, &password(method(number)));
+}
+
+fn our_client_to_daemon_with(number: u8, pw: &str) {
     let m = method(number);
-    let pw = password(m);
-    let Some(daemon) = Daemon::start(&DaemonConfig::new(number, &pw)) else {
+    let Some(daemon) = Daemon::start(&DaemonConfig::new(number, pw)) else {
         return;
     };
     let mut want = Vec::new();
 
     let standard = standard_checks();
-    let config = client_config_for(m, &pw, PacketSize::Standard);
+    let config = client_config_for(m, pw, PacketSize::Standard);
     let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
     assert_eq!(client.send_all(&standard).unwrap(), standard.len() as u64);
     assert_eq!(client.finish().unwrap(), standard.len() as u64);
@@ -98,7 +101,7 @@ fn our_client_to_daemon(number: u8) {
         "{m}: standard packets, one connection"
     );
 
-    let config = client_config_for(m, &pw, PacketSize::Legacy);
+    let config = client_config_for(m, pw, PacketSize::Legacy);
     for check in legacy_checks() {
         let mut client = Client::connect_addrs(&[daemon.addr()], &config).unwrap();
         client.send(&check).unwrap();
@@ -133,14 +136,17 @@ fn c_expected() -> Vec<String> {
 
 /// The real `send_nsca` to our receiver, in one connection; `legacy` sends 720-byte packets.
 fn c_client_to_our_receiver(number: u8, legacy: bool) {
+    c_client_to_our_receiver_with(number, &password(method(number)), legacy);
+}
+
+fn c_client_to_our_receiver_with(number: u8, pw: &str, legacy: bool) {
     if nsca_tests::real_program(C_SEND_NSCA, "send_nsca").is_none() {
         return;
     }
     let m = method(number);
-    let pw = password(m);
     let config = ReceiverConfig {
         method: m,
-        password: pw.as_str().into(),
+        password: pw.into(),
         ..ReceiverConfig::default()
     };
     let receiver = Receiver::bind("127.0.0.1:0", config).unwrap();
@@ -150,7 +156,7 @@ fn c_client_to_our_receiver(number: u8, legacy: bool) {
         let _ = tx.send(received.result.map(|p| (p.size, command_line(&p.check, 0))));
     });
     let dir = TempDir::new("c-client-cipher").unwrap();
-    let cfg = client_config(dir.path(), number, &pw);
+    let cfg = client_config(dir.path(), number, pw);
     let cfg = cfg.to_str().unwrap();
     let mut args = vec!["-H", "127.0.0.1", "-p", &port, "-c", cfg];
     if legacy {
@@ -216,6 +222,26 @@ methods! {
     serpent = 20,
     gost = 23,
     saferplus = 26,
+}
+
+/// Triple DES with keys whose passes cancel, which this crate runs as one DES pass: a password of
+/// 8 bytes or fewer (K2 = K3 = 0), and K1 = K2 but for the parity bits (`a` 0x61 and `` ` `` 0x60,
+/// `b` 0x62 and `c` 0x63, ...), so Triple DES is DES with K3.
+mod tripledes_one_pass {
+    const SHORT: &str = "8bytepw!";
+    const K1_IS_K2: &str = "abcdefgh`cbedgfiXYZ12345";
+
+    #[test]
+    fn our_client_to_the_real_daemon() {
+        super::our_client_to_daemon_with(3, SHORT);
+        super::our_client_to_daemon_with(3, K1_IS_K2);
+    }
+
+    #[test]
+    fn real_send_nsca_to_our_receiver() {
+        super::c_client_to_our_receiver_with(3, SHORT, false);
+        super::c_client_to_our_receiver_with(3, K1_IS_K2, true);
+    }
 }
 
 #[test]

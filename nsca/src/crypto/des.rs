@@ -346,11 +346,20 @@ impl BlockEncrypt for Des {
 
 /// Method 3: three-key Triple DES, encrypt-decrypt-encrypt, with the 24-byte key read as
 /// K1 ‖ K2 ‖ K3 (libmcrypt `tripledes`, as the `des` crate's `TdesEde3`).
+///
+/// NSCA pads a short password with zero bytes, so any password of 8 bytes or fewer gives
+/// K2 = K3 = 0. When two adjacent keys are the same DES key (equal but for the parity bits, which
+/// DES ignores), their encryption and decryption cancel, and Triple DES is single DES with the
+/// remaining key: E(K3, D(K2, E(K1, x))) = E(K1, x) if K2 ≡ K3, = E(K3, x) if K1 ≡ K2. This
+/// type then runs the one pass that matters, three times faster and with the same bytes.
 #[cfg(feature = "tripledes")]
 #[derive(Clone)]
 pub(crate) struct TripleDes {
     /// K1's subkeys forwards, K2's backwards (decryption), K3's forwards.
     passes: [[Subkey; 16]; 3],
+    /// The passes that change the block: `0..3`, or the one left when two cancel.
+    first: usize,
+    end: usize,
 }
 
 #[cfg(feature = "tripledes")]
@@ -363,12 +372,28 @@ impl TripleDes {
             key_schedule(&k)
         };
         let (k1, mut k2, k3) = (part(0), part(1), part(2));
+        // Equal key schedules are the same DES permutation (the schedule drops the parity bits).
+        let (first, end) = if k2 == k3 {
+            (0, 1)
+        } else if k1 == k2 {
+            (2, 3)
+        } else {
+            (0, 3)
+        };
         k2.reverse();
         // Between the passes, FP then IP cancel: each pass takes the previous one's pre-output
         // as its input.
         Self {
             passes: [k1, k2, k3],
+            first,
+            end,
         }
+    }
+
+    /// The passes to run.
+    #[inline(always)]
+    fn passes(&self) -> &[[Subkey; 16]] {
+        &self.passes[self.first..self.end]
     }
 }
 
@@ -382,12 +407,12 @@ impl BlockEncrypt for TripleDes {
         let Ok(bytes) = <&mut [u8; 8]>::try_from(block) else {
             return;
         };
-        [*bytes] = encrypt_lanes([*bytes], &self.passes);
+        [*bytes] = encrypt_lanes([*bytes], self.passes());
     }
 
     #[inline]
     fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
-        first_bytes(window, out, &self.passes);
+        first_bytes(window, out, self.passes());
     }
 }
 
@@ -453,5 +478,49 @@ mod tests {
         let k = hex("0123456789abcdef");
         let c = TripleDes::new(&[&k[..], &k, &k].concat().try_into().unwrap());
         assert_ecb(&c, "4e6f772069732074", "3fa40e8a984d4815");
+    }
+
+    /// Whether the shortcut is taken, and that it gives what all three passes give.
+    #[cfg(feature = "tripledes")]
+    #[test]
+    fn cancelling_keys_run_one_pass_with_the_same_result() {
+        let mut seed = 0x3de5_u64;
+        let mut byte = move || {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 56) as u8
+        };
+        let mut random = |n: usize| (0..n).map(|_| byte()).collect::<Vec<u8>>();
+        for round in 0..64 {
+            let (a, b, c) = (random(8), random(8), random(8));
+            // `b` with its parity bits (bit 0 of each byte) flipped: the same DES key.
+            let b_parity: Vec<u8> = b.iter().map(|x| x ^ 1).collect();
+            let cases: [(Vec<u8>, (usize, usize)); 6] = [
+                ([&a[..], &b, &c].concat(), (0, 3)),
+                ([&a[..], &b, &b_parity].concat(), (0, 1)),
+                ([&b[..], &b_parity, &c].concat(), (2, 3)),
+                ([&a[..], &[0; 16]].concat(), (0, 1)),
+                ([&b[..], &b, &b].concat(), (0, 1)),
+                // K1 = K3 is two-key Triple DES: nothing cancels.
+                ([&a[..], &b, &a].concat(), (0, 3)),
+            ];
+            for (key, want) in cases {
+                let t = TripleDes::new(&key.as_slice().try_into().unwrap());
+                assert_eq!((t.first, t.end), want, "key {key:02x?}");
+                let block: [u8; 8] = random(8).try_into().unwrap();
+                let full = encrypt_lanes([block], &t.passes);
+                let mut got = block;
+                t.encrypt_block(&mut got);
+                assert_eq!([got], full, "round {round}, key {key:02x?}");
+                let mut four = [0u8; 4];
+                let window = random(11);
+                t.first_bytes(&window, &mut four);
+                for (i, &o) in four.iter().enumerate() {
+                    let w: [u8; 8] = window[i..i + 8].try_into().unwrap();
+                    assert_eq!(o, encrypt_lanes([w], &t.passes)[0][0]);
+                }
+            }
+        }
     }
 }

@@ -8,6 +8,11 @@
  *   cc -O2 -o /tmp/mcrypt_streams nsca/tests/data/gen/mcrypt_streams.c -lmcrypt
  *   /tmp/mcrypt_streams > nsca/tests/data/mcrypt-streams.txt
  *
+ * After those (so that they stay as they were), Triple DES streams with keys whose adjacent
+ * parts are the same DES key, where the three passes collapse into one: passwords of 1 to 8 bytes
+ * (K2 = K3 = 0), K1 = K2, K2 = K3, either also with the parity bits flipped, and K1 = K3 (which
+ * does not collapse).
+ *
  * Output: comment lines (#), then one line per stream:
  *   method password_hex iv128_hex plaintext_hex ciphertext_hex
  */
@@ -31,6 +36,39 @@ static void hex(const uint8_t *b, size_t n) {
         printf("%02x", b[i]);
 }
 
+/* Encrypts random data under `password` with a fresh "cfb" context and prints the line. */
+static int stream(int method, const char *name, const uint8_t *password, int pwlen) {
+    MCRYPT td = mcrypt_module_open((char *)name, NULL, "cfb", NULL);
+    if (td == MCRYPT_FAILED)
+        return 1;
+    int keysize = mcrypt_enc_get_key_size(td);
+    uint8_t key[256] = {0}, iv[128], data[1024], out[1024];
+    memcpy(key, password, pwlen < keysize ? pwlen : keysize);
+    for (int i = 0; i < 128; i++)
+        iv[i] = next_byte();
+    size_t len = 64 + next_byte();
+    for (size_t i = 0; i < len; i++)
+        data[i] = next_byte();
+    if (mcrypt_generic_init(td, key, keysize, iv) < 0)
+        return 1;
+    memcpy(out, data, len);
+    mcrypt_generic(td, out, len);
+    printf("%d ", method);
+    if (pwlen == 0)
+        printf("-");
+    hex(password, pwlen);
+    printf(" ");
+    hex(iv, 128);
+    printf(" ");
+    hex(data, len);
+    printf(" ");
+    hex(out, len);
+    printf("\n");
+    mcrypt_generic_deinit(td);
+    mcrypt_module_close(td);
+    return 0;
+}
+
 int main(void) {
     static const struct { int method; const char *name; } methods[] = {
         {2, "des"}, {3, "tripledes"}, {4, "cast-128"}, {5, "cast-256"}, {6, "xtea"},
@@ -47,36 +85,37 @@ int main(void) {
             if (td == MCRYPT_FAILED)
                 return 1;
             int keysize = mcrypt_enc_get_key_size(td);
+            mcrypt_module_close(td);
             /* Password lengths: empty, short, exactly the key, longer than the key. */
             int lengths[4] = {0, 1 + next_byte() % (keysize - 1), keysize, keysize + 1 + next_byte() % 16};
             int pwlen = lengths[n];
-            uint8_t password[200], key[256] = {0}, iv[128], data[1024], out[1024];
+            uint8_t password[200];
             for (int i = 0; i < pwlen; i++)
                 password[i] = 1 + next_byte() % 255;
-            memcpy(key, password, pwlen < keysize ? pwlen : keysize);
-            for (int i = 0; i < 128; i++)
-                iv[i] = next_byte();
-            size_t len = 64 + next_byte();
-            for (size_t i = 0; i < len; i++)
-                data[i] = next_byte();
-            if (mcrypt_generic_init(td, key, keysize, iv) < 0)
+            if (stream(methods[m].method, methods[m].name, password, pwlen))
                 return 1;
-            memcpy(out, data, len);
-            mcrypt_generic(td, out, len);
-            printf("%d ", methods[m].method);
-            if (pwlen == 0)
-                printf("-");
-            hex(password, pwlen);
-            printf(" ");
-            hex(iv, 128);
-            printf(" ");
-            hex(data, len);
-            printf(" ");
-            hex(out, len);
-            printf("\n");
-            mcrypt_generic_deinit(td);
-            mcrypt_module_close(td);
         }
+    }
+    /* Triple DES keys whose passes cancel. `shape` gives, per 8-byte part, which random part it
+     * copies (0, 1, 2), and `flip` whether that copy has its parity bits flipped. */
+    static const struct { int pwlen; int shape[3]; int flip[3]; } tdes[] = {
+        {8, {0, 1, 2}, {0, 0, 0}},  /* K2 = K3 = 0 */
+        {5, {0, 1, 2}, {0, 0, 0}},  /* K2 = K3 = 0 */
+        {24, {0, 0, 2}, {0, 1, 0}}, /* K1 = K2 but for parity */
+        {24, {0, 1, 1}, {0, 0, 0}}, /* K2 = K3 */
+        {24, {0, 1, 1}, {0, 0, 1}}, /* K2 = K3 but for parity */
+        {24, {0, 1, 0}, {0, 0, 0}}, /* K1 = K3: two-key Triple DES, no collapse */
+    };
+    for (size_t t = 0; t < sizeof tdes / sizeof tdes[0]; t++) {
+        uint8_t parts[3][8], password[24];
+        for (int p = 0; p < 3; p++)
+            for (int i = 0; i < 8; i++)
+                parts[p][i] = 2 + next_byte() % 254; /* NUL-free, and still NUL-free flipped */
+        for (int p = 0; p < 3; p++)
+            for (int i = 0; i < 8; i++)
+                password[8 * p + i] = parts[tdes[t].shape[p]][i] ^ (uint8_t)tdes[t].flip[p];
+        if (stream(3, "tripledes", password, tdes[t].pwlen))
+            return 1;
     }
     return 0;
 }
