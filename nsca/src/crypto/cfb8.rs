@@ -35,6 +35,23 @@ pub(crate) trait BlockEncrypt: Clone + Send + Sync + 'static {
             *o = block[0];
         }
     }
+
+    /// CFB-8 encryption of `buf` in place, starting from the shift register `register` (its
+    /// first `BLOCK` bytes), which it leaves as the next byte needs it.
+    ///
+    /// Every byte waits for the previous one's ciphertext, so this loop is one long chain;
+    /// ciphers that can carry the register across bytes in a form of their own, and skip work
+    /// on that chain, override it (DES keeps it permuted).
+    #[inline]
+    fn cfb8_encrypt(&self, register: &mut [u8; MAX_BLOCK], buf: &mut [u8]) {
+        for b in buf {
+            let mut block = *register;
+            self.encrypt_block(&mut block[..Self::BLOCK]);
+            *b ^= block[0];
+            register.copy_within(1..Self::BLOCK, 0);
+            register[Self::BLOCK - 1] = *b;
+        }
+    }
 }
 
 /// CFB-8 over a block cipher; the register carries over from one call to the next.
@@ -70,10 +87,7 @@ impl<C: BlockEncrypt> Cfb8<C> {
 
 impl<C: BlockEncrypt> KeyStream for Cfb8<C> {
     fn encrypt(&mut self, buf: &mut [u8]) {
-        for b in buf {
-            *b ^= self.key_byte();
-            self.shift_in(*b);
-        }
+        self.cipher.cfb8_encrypt(&mut self.register, buf);
     }
 
     fn decrypt(&mut self, buf: &mut [u8]) {

@@ -5,9 +5,12 @@
 //! per byte: the S-boxes and the P permutation are merged into eight 64-entry tables built at
 //! compile time, the expansion E is done with two rotations per round, and the initial and final
 //! permutations with five delta swaps each. Triple DES runs its three passes between a single
-//! initial and a single final permutation (the ones in between cancel).
+//! initial and a single final permutation (the ones in between cancel). In CFB-8, where the
+//! block is a shift register, neither permutation runs per byte: the register is kept permuted
+//! (see [`cfb8_encrypt`]).
 
 use super::BlockEncrypt;
+use super::cfb8::MAX_BLOCK;
 
 /// The S-boxes, S1 to S8, each as 4 rows of 16.
 const S: [[[u8; 16]; 4]; 8] = [
@@ -144,7 +147,7 @@ fn key_schedule(key: &[u8; 8]) -> [Subkey; 16] {
 
 /// `a`, `b` exchange the bits selected by `mask` in `b` with those `n` places higher in `a`.
 #[inline(always)]
-fn delta_swap(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
+const fn delta_swap(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
     let t = ((*a >> n) ^ *b) & mask;
     *b ^= t;
     *a ^= t << n;
@@ -152,7 +155,7 @@ fn delta_swap(a: &mut u32, b: &mut u32, n: u32, mask: u32) {
 
 /// The initial permutation, on the block's two big-endian halves.
 #[inline(always)]
-fn initial_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
+const fn initial_permutation(mut l: u32, mut r: u32) -> (u32, u32) {
     delta_swap(&mut l, &mut r, 4, 0x0f0f_0f0f);
     delta_swap(&mut l, &mut r, 16, 0x0000_ffff);
     delta_swap(&mut r, &mut l, 2, 0x3333_3333);
@@ -207,8 +210,9 @@ fn f([a, b]: [u32; 2], latency: bool) -> u32 {
 }
 
 /// The 16 rounds of one DES pass on `N` independent blocks at once, `(L[i], R[i])` after the
-/// initial permutation, with the 16 subkeys in the order given; returns the pre-outputs
-/// `(R16, L16)`. Running several blocks in step lets their table lookups overlap.
+/// initial permutation and rotated right by 1 (see [`f`]), with the 16 subkeys in the order
+/// given; returns the pre-outputs `(R16, L16)`, rotated alike. Running several blocks in step
+/// lets their table lookups overlap.
 #[inline(always)]
 fn rounds<const N: usize>(
     mut l: [u32; N],
@@ -220,8 +224,6 @@ fn rounds<const N: usize>(
     // which keeps one XOR off the chain from one round to the next.
     let mut x = [[0u32; 2]; N];
     for i in 0..N {
-        l[i] = l[i].rotate_right(1);
-        r[i] = r[i].rotate_right(1);
         x[i] = [r[i] ^ k[0][0], r[i] ^ k[0][1]];
     }
     // Two rounds per step, so that the halves need no swapping. (The key for "round 16" is
@@ -239,11 +241,31 @@ fn rounds<const N: usize>(
             r[i] ^= fv;
         }
     }
+    (r, l)
+}
+
+/// The DES passes (one per subkey slice) on `N` blocks at once, from the initial permutation's
+/// output to the final permutation's input, neither rotated.
+#[inline(always)]
+fn run_passes<const N: usize>(
+    mut l: [u32; N],
+    mut r: [u32; N],
+    passes: &[[Subkey; 16]],
+) -> ([u32; N], [u32; N]) {
+    for i in 0..N {
+        l[i] = l[i].rotate_right(1);
+        r[i] = r[i].rotate_right(1);
+    }
+    // Each pass takes the previous one's pre-output as its input: between them, FP then IP
+    // would cancel.
+    for subkeys in passes {
+        (l, r) = rounds(l, r, subkeys);
+    }
     for i in 0..N {
         l[i] = l[i].rotate_left(1);
         r[i] = r[i].rotate_left(1);
     }
-    (r, l)
+    (l, r)
 }
 
 /// Blocks run in step when decrypting (see [`BlockEncrypt::first_bytes`]).
@@ -257,9 +279,7 @@ fn encrypt_lanes<const N: usize>(blocks: [[u8; 8]; N], passes: &[[Subkey; 16]]) 
     for i in 0..N {
         (l[i], r[i]) = initial_permutation_of(&blocks[i]);
     }
-    for subkeys in passes {
-        (l, r) = rounds(l, r, subkeys);
-    }
+    (l, r) = run_passes(l, r, passes);
     core::array::from_fn(|i| {
         let (a, b) = final_permutation(l[i], r[i]);
         let mut out = [0u8; 8];
@@ -277,26 +297,124 @@ fn initial_permutation_of(block: &[u8; 8]) -> (u32, u32) {
 }
 
 /// `BlockEncrypt::first_bytes` for DES with the given passes, `LANES` blocks at a time.
+///
+/// The blocks are the windows `window[i..i + 8]`, each the previous one shifted by a byte, so
+/// only the first goes through the initial permutation; the others are derived from it as in
+/// [`cfb8_encrypt`], and the first output bytes gathered from the pre-outputs without the final
+/// permutation.
 #[inline(always)]
 fn first_bytes(window: &[u8], out: &mut [u8], passes: &[[Subkey; 16]]) {
-    let window_of = |i: usize| {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(&window[i..i + 8]);
-        w
+    let mut first = [0u8; 8];
+    for (f, w) in first.iter_mut().zip(window) {
+        *f = *w;
+    }
+    let (l, r) = initial_permutation_of(&first);
+    // The permuted window `window[next - 8..next]`.
+    let mut state = (u64::from(l) << 32) | u64::from(r);
+    let mut next = 8;
+    let mut advance = |state: &mut u64| {
+        let incoming = window.get(next).copied().unwrap_or(0);
+        next += 1;
+        let permuted = *state;
+        *state = shift_in(permuted, incoming);
+        permuted
     };
     let mut batches = out.chunks_exact_mut(LANES);
-    let mut start = 0;
     for batch in &mut batches {
-        let blocks = encrypt_lanes::<LANES>(core::array::from_fn(|i| window_of(start + i)), passes);
-        for (o, block) in batch.iter_mut().zip(&blocks) {
-            *o = block[0];
+        let states: [u64; LANES] = core::array::from_fn(|_| advance(&mut state));
+        let (a, c) = run_passes(
+            states.map(|s| (s >> 32) as u32),
+            states.map(|s| s as u32),
+            passes,
+        );
+        for (i, o) in batch.iter_mut().enumerate() {
+            *o = first_output_byte(a[i], c[i]);
         }
-        start += LANES;
     }
     for o in batches.into_remainder() {
-        *o = encrypt_lanes::<1>([window_of(start)], passes)[0][0];
-        start += 1;
+        let s = advance(&mut state);
+        let ([a], [c]) = run_passes([(s >> 32) as u32], [s as u32], passes);
+        *o = first_output_byte(a, c);
     }
+}
+
+/// The lowest bit of each byte of a 64-bit permuted block.
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+/// The permuted register `state` after shifting in `byte`: every bit one place down within its
+/// byte, and `byte` on the top bits ([`SPREAD`]).
+#[inline(always)]
+fn shift_in(state: u64, byte: u8) -> u64 {
+    ((state >> 1) & !(LOW_BITS << 7)) ^ SPREAD[usize::from(byte)]
+}
+
+/// The first byte of the final permutation of the pre-output `(a, c)` ([`GATHER`]).
+#[inline(always)]
+fn first_output_byte(a: u32, c: u32) -> u8 {
+    let low = ((u64::from(a) << 32) | u64::from(c)) & LOW_BITS;
+    (low.wrapping_mul(GATHER) >> 56) as u8
+}
+
+/// `SPREAD[c]`: the initial permutation of a block that is zero but for its last byte `c`. It
+/// sends bit `j` (from the most significant) of that byte to the top bit of byte `m` of the
+/// result, for the `j` of row `m + 1` of FIPS 46's IP table: 1, 3, 5, 7, 0, 2, 4, 6.
+static SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let (l, r) = initial_permutation(0, c as u32);
+        t[c] = ((l as u64) << 32) | r as u64;
+        c += 1;
+    }
+    t
+};
+
+/// Multiplying the lowest bits of the 8 bytes of a pre-output (`pre & 0x0101..01`) by this
+/// gathers them into the top byte as the final permutation orders them: its first output byte
+/// has bit `j` (from the most significant) from byte `m` of the pre-output, for the `j` above.
+/// (Each product bit lands on its own position, so no carry disturbs the top byte.)
+const GATHER: u64 = {
+    let j = [1, 3, 5, 7, 0, 2, 4, 6];
+    let mut g = 0u64;
+    let mut m = 0;
+    while m < 8 {
+        // From bit 8 * (7 - m) to bit 56 + (7 - j).
+        g |= 1 << (8 * m + 7 - j[m]);
+        m += 1;
+    }
+    g
+};
+
+/// `BlockEncrypt::cfb8_encrypt` for DES with the given passes.
+///
+/// The register is kept permuted, as the initial permutation leaves it, from one byte to the
+/// next, and the final permutation is never run in the loop. Two facts about DES's IP and FP
+/// make that cheap:
+/// - shifting the register left by a byte moves every bit of its permutation one place down
+///   within its byte, and the byte shifted in lands on the top bits of the 8 bytes
+///   ([`SPREAD`]);
+/// - the first byte of the output is the lowest bits of the 8 bytes of the pre-output
+///   ([`GATHER`]), and the same bits, XORed with the plaintext byte, are what lands on those
+///   top bits: `(pre & 0x0101..01) << 7`.
+///
+/// So from one byte's pre-output to the next byte's permuted register is an AND, a shift and
+/// two XORs, where FP, bytes through memory and IP used to be.
+#[inline(always)]
+fn cfb8_encrypt(register: &mut [u8; MAX_BLOCK], buf: &mut [u8], passes: &[[Subkey; 16]]) {
+    let (l, r) = initial_permutation_of(&core::array::from_fn(|i| register[i]));
+    let mut state = (u64::from(l) << 32) | u64::from(r);
+    for b in buf {
+        let ([a], [c]) = run_passes([(state >> 32) as u32], [state as u32], passes);
+        let plain = *b;
+        *b = plain ^ first_output_byte(a, c);
+        // `shift_in(state, *b)`, with the key byte's part of `SPREAD[*b]` taken straight from
+        // the pre-output, so that the chain does not wait for the gathering multiply.
+        let low = ((u64::from(a) << 32) | u64::from(c)) & LOW_BITS;
+        state = shift_in(state, plain) ^ (low << 7);
+    }
+    let (a, c) = final_permutation((state >> 32) as u32, state as u32);
+    register[..4].copy_from_slice(&a.to_be_bytes());
+    register[4..8].copy_from_slice(&c.to_be_bytes());
 }
 
 /// The block's two big-endian halves.
@@ -341,6 +459,11 @@ impl BlockEncrypt for Des {
     #[inline]
     fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
         first_bytes(window, out, core::slice::from_ref(&self.subkeys));
+    }
+
+    #[inline]
+    fn cfb8_encrypt(&self, register: &mut [u8; MAX_BLOCK], buf: &mut [u8]) {
+        cfb8_encrypt(register, buf, core::slice::from_ref(&self.subkeys));
     }
 }
 
@@ -414,6 +537,11 @@ impl BlockEncrypt for TripleDes {
     fn first_bytes(&self, window: &[u8], out: &mut [u8]) {
         first_bytes(window, out, self.passes());
     }
+
+    #[inline]
+    fn cfb8_encrypt(&self, register: &mut [u8; MAX_BLOCK], buf: &mut [u8]) {
+        cfb8_encrypt(register, buf, self.passes());
+    }
 }
 
 #[cfg(test)]
@@ -441,6 +569,61 @@ mod tests {
             assert_eq!((u64::from(l) << 32) | u64::from(r), x);
             x = x.rotate_left(7).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5555;
         }
+    }
+
+    #[test]
+    fn spread_and_gather_are_the_permutations_restricted_to_one_byte() {
+        let mut x = 0x0f1e_2d3c_4b5a_6978u64;
+        for c in 0..=255u8 {
+            // IP of a block holding only `c` in its last byte.
+            let (l, r) = initial_permutation(0, u32::from(c));
+            assert_eq!(SPREAD[usize::from(c)], (u64::from(l) << 32) | u64::from(r));
+            // The first byte of FP(x) from x's lowest bits.
+            let (a, _) = final_permutation((x >> 32) as u32, x as u32);
+            let gathered = ((x & 0x0101_0101_0101_0101).wrapping_mul(GATHER) >> 56) as u8;
+            assert_eq!(gathered, a.to_be_bytes()[0], "{x:016x}");
+            x = x.rotate_left(11).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ u64::from(c);
+        }
+    }
+
+    /// The permuted-register loop against the plain one (encrypt the register, take a byte,
+    /// shift), on both DES types, for uneven pieces of one stream.
+    #[cfg(all(feature = "des", feature = "tripledes"))]
+    #[test]
+    fn cfb8_encrypt_matches_the_byte_by_byte_mode() {
+        fn plain<C: BlockEncrypt>(c: &C, register: &mut [u8; MAX_BLOCK], buf: &mut [u8]) {
+            for b in buf {
+                let mut block: [u8; 8] = core::array::from_fn(|i| register[i]);
+                c.encrypt_block(&mut block);
+                *b ^= block[0];
+                register.copy_within(1..8, 0);
+                register[7] = *b;
+            }
+        }
+        fn check<C: BlockEncrypt>(c: &C, iv: [u8; 8], data: &[u8]) {
+            let mut want = data.to_vec();
+            let mut reg = [0u8; MAX_BLOCK];
+            reg[..8].copy_from_slice(&iv);
+            plain(c, &mut reg, &mut want);
+            for split in [0, 1, 7, 8, 9, 100, data.len()] {
+                let mut got = data.to_vec();
+                let mut r = [0u8; MAX_BLOCK];
+                r[..8].copy_from_slice(&iv);
+                let (x, y) = got.split_at_mut(split.min(data.len()));
+                c.cfb8_encrypt(&mut r, x);
+                c.cfb8_encrypt(&mut r, y);
+                assert_eq!(got, want, "split at {split}");
+                assert_eq!(r, reg, "register after split at {split}");
+            }
+        }
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 151 + 7) as u8).collect();
+        let key: [u8; 24] = core::array::from_fn(|i| (i * 37 + 11) as u8);
+        let iv = [0xfe, 0x01, 0x80, 0x7f, 0x55, 0xaa, 0x00, 0xff];
+        check(&Des::new(&key[..8].try_into().unwrap()), iv, &data);
+        check(&TripleDes::new(&key), iv, &data);
+        let mut short = [0u8; 24];
+        short[..5].copy_from_slice(b"short");
+        check(&TripleDes::new(&short), iv, &data);
     }
 
     #[cfg(feature = "des")]
@@ -513,10 +696,11 @@ mod tests {
                 let mut got = block;
                 t.encrypt_block(&mut got);
                 assert_eq!([got], full, "round {round}, key {key:02x?}");
-                let mut four = [0u8; 4];
-                let window = random(11);
-                t.first_bytes(&window, &mut four);
-                for (i, &o) in four.iter().enumerate() {
+                // One batch of 4 and 3 more, from the shortest window allowed.
+                let mut seven = [0u8; 7];
+                let window = random(14);
+                t.first_bytes(&window, &mut seven);
+                for (i, &o) in seven.iter().enumerate() {
                     let w: [u8; 8] = window[i..i + 8].try_into().unwrap();
                     assert_eq!(o, encrypt_lanes([w], &t.passes)[0][0]);
                 }
