@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Our send_nsca against Debian's C send_nsca 2.10.2, side by side in one run, on this machine.
 #
-#   bench/compare-send-nsca.sh [RUNS_ONE] [CHECKS_BULK] [RUNS_BULK]
+#   bench/compare-send-nsca.sh [RUNS_ONE] [CHECKS_BULK] [RUNS_BULK] [CHECKS_METHOD] [RUNS_METHOD]
 #
 # Both clients send to the same receiver, nsca-cli/examples/discard_receiver.rs, which greets
 # each connection with an init packet and throws the data away, so that the clients are
@@ -17,6 +17,11 @@
 #     methods 0 and 1, RUNS_BULK runs each (default 3): median wall time and C/ours. The
 #     receiver's byte counts are checked: every check of every run must arrive.
 #  3. Peak RSS for 1, 1000 and CHECKS_BULK checks, both clients.
+#  4. Every libmcrypt method (2-6, 8-11, 14-16, 20, 23, 26; password "benchmark password", and
+#     Triple DES also with an 8-byte one): CHECKS_METHOD checks in one process (default 300;
+#     0 skips this part), RUNS_METHOD runs each (default 2), alternating: checks/s of both
+#     clients, best run each. nsca/benches/RESULTS-ciphers.md sets these next to the library's
+#     per-packet rates.
 #
 # Needs: cargo, python3, GNU time, and the C client (Debian's nsca-client and time packages;
 # installed with apt-get when missing and we are root or have sudo).
@@ -26,6 +31,8 @@ cd "$(dirname "$0")/.."
 runs_one=${1:-300}
 bulk=${2:-100000}
 runs_bulk=${3:-3}
+checks_method=${4:-300}
+runs_method=${5:-2}
 c_client=${C_SEND_NSCA:-/usr/sbin/send_nsca}
 
 missing=()
@@ -55,11 +62,12 @@ receiver=$!
 for _ in $(seq 100); do [ -s "$tmp/addr" ] && break; sleep 0.05; done
 port=$(cut -d: -f2 "$tmp/addr")
 
-python3 - "$ours" "$c_client" "$port" "$tmp" "$runs_one" "$bulk" "$runs_bulk" <<'PY'
+python3 - "$ours" "$c_client" "$port" "$tmp" "$runs_one" "$bulk" "$runs_bulk" \
+    "$checks_method" "$runs_method" <<'PY'
 import os, statistics, subprocess, sys, time
 
-ours, c, port, tmp, runs_one, bulk, runs_bulk = sys.argv[1:8]
-runs_one, bulk, runs_bulk = int(runs_one), int(bulk), int(runs_bulk)
+ours, c, port, tmp = sys.argv[1:5]
+runs_one, bulk, runs_bulk, checks_method, runs_method = map(int, sys.argv[5:10])
 received = os.path.join(tmp, "received")
 
 def write(name, text):
@@ -70,6 +78,16 @@ def write(name, text):
 
 cfg = {0: write("m0.cfg", "encryption_method=0\n"),
        1: write("m1.cfg", "encryption_method=1\npassword=bench password\n")}
+# Part 4's configurations, by label.
+METHODS = [(2, "des"), (3, "tripledes"), (4, "cast-128"), (5, "cast-256"), (6, "xtea"),
+           (8, "blowfish"), (9, "twofish"), (10, "loki97"), (11, "rc2"), (14, "rijndael-128"),
+           (15, "rijndael-192"), (16, "rijndael-256"), (20, "serpent"), (23, "gost"),
+           (26, "saferplus")]
+method_cfgs = [(f"{n} {name}", write(f"m{n}.cfg", f"encryption_method={n}\n"
+                                     "password=benchmark password\n"))
+               for n, name in METHODS]
+method_cfgs.insert(2, ("3 tripledes, 8-byte password",
+                       write("m3short.cfg", "encryption_method=3\npassword=8bytepw!\n")))
 one = write("one.txt", "web1\tHTTP\t0\tHTTP OK - 0.002 second response time | time=0.002s\n")
 def lines(n):
     return "".join(f"host{i % 500:03d}\tsvc{i:06d}\t{i % 4}\tOK - check {i} of {n}|v={i}\n"
@@ -94,7 +112,8 @@ def peak_rss(argv, stdin_path):
         return int(f.read().split()[-1])
 
 def client_args(prog, method, extra=()):
-    return [prog, "-H", "127.0.0.1", "-p", port, "-c", cfg[method], *extra]
+    config = cfg[method] if isinstance(method, int) else method
+    return [prog, "-H", "127.0.0.1", "-p", port, "-c", config, *extra]
 
 def received_bytes():
     with open(received) as f:
@@ -158,4 +177,26 @@ for n, path in sorted(inputs.items()):
 for name in ("ours", "c"):
     print(f"   {name}: {rss[(name, bulk)] - rss[(name, 1000)]:+d} KiB from 1000 to {bulk} checks "
           f"(must not grow with the number of checks)")
+
+# 4. Every libmcrypt method.
+if checks_method > 0:
+    print(f"\n4. {checks_method} checks in one process per libmcrypt method, "
+          f"{runs_method} runs each, alternating; best run each (checks/s)")
+    print("   | method | ours | C | ours/C |")
+    print("   |---|--:|--:|--:|")
+    method_input = write("methods.txt", lines(checks_method))
+    for label, config in method_cfgs:
+        best = {"ours": 0.0, "c": 0.0}
+        for _ in range(runs_method):
+            for name, prog in (("ours", ours), ("c", c)):
+                before = len(received_bytes())
+                wall, code = run(client_args(prog, config, ("-ds", "0x0a", "-to", "600")),
+                                 method_input)
+                got = wait_received(before + 1)
+                if code != 0 or got[before] != checks_method * 4304:
+                    sys.exit(f"{name} {label}: exit {code}, receiver got {got[before:]} bytes, "
+                             f"expected {checks_method * 4304}")
+                best[name] = max(best[name], checks_method / wall)
+        print(f"   | {label} | {best['ours']:,.0f} | {best['c']:,.0f} | "
+              f"{best['ours'] / best['c']:.1f}x |", flush=True)
 PY
