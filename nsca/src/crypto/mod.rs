@@ -112,6 +112,9 @@ pub enum EncryptionMethod {
     None = 0,
     Xor = 1,
     Des = 2,
+    /// Three-key Triple DES (libmcrypt `tripledes`), keyed with the password zero-padded to 24
+    /// bytes. A password of 8 bytes or fewer leaves K2 = K3 = 0, which makes it single DES with a
+    /// 56-bit key, in the C programs as here (this crate then runs one pass): use a longer one.
     TripleDes = 3,
     Cast128 = 4,
     Cast256 = 5,
