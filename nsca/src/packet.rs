@@ -20,6 +20,8 @@
 //! each field up to its first NUL, cutting a field with no NUL one byte short of its size exactly
 //! as the daemon does. Encryption is applied to the whole packet afterwards (see [`crate::crypto`]).
 
+use core::ops::Range;
+
 use crate::check::CheckResult;
 use crate::error::{DecodeError, EncodeError, Field};
 
@@ -147,6 +149,19 @@ pub(crate) fn encode_check(
     timestamp: u32,
     buf: &mut [u8],
 ) -> Result<(), EncodeError> {
+    encode_fields(check, timestamp, buf)?;
+    let crc = crc_of(buf);
+    buf[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
+    Ok(())
+}
+
+/// Checks `check` against the size `buf` has and writes every field but the CRC; returns the
+/// size. `buf` is unchanged on error.
+pub(crate) fn encode_fields(
+    check: &CheckResult,
+    timestamp: u32,
+    buf: &mut [u8],
+) -> Result<PacketSize, EncodeError> {
     let size =
         PacketSize::from_len(buf.len()).ok_or(EncodeError::BufferLength { actual: buf.len() })?;
     check.validate(size)?;
@@ -159,9 +174,99 @@ pub(crate) fn encode_check(
         check.service_description().unwrap_or_default(),
     );
     put_c_string(&mut buf[OUTPUT_AT..], check.output());
-    let crc = crc_of(buf);
-    buf[CRC_AT..CRC_AT + 4].copy_from_slice(&crc.to_be_bytes());
-    Ok(())
+    Ok(size)
+}
+
+/// Bytes at the end of a packet that [`patch_crc`] sets.
+pub(crate) const CRC_PATCH_LEN: usize = 4;
+
+/// The filler of a packet holding `check` (which fits `size`): the bytes after each string's
+/// NUL up to the next field, in wire order, the last range stopping [`CRC_PATCH_LEN`] bytes
+/// short of the end. `None` when the output leaves fewer filler bytes than that at the end.
+///
+/// No reader looks at these bytes; only the CRC covers them. A client may therefore choose
+/// them on the wire rather than in the plaintext, as `ClientSession::encode` does for CFB-8
+/// ciphers, and make the CRC come out right with [`patch_crc`].
+pub(crate) fn free_filler(check: &CheckResult, size: PacketSize) -> Option<[Range<usize>; 3]> {
+    let host_end = HOST_AT + check.host_name().len() + 1;
+    let service_end = SERVICE_AT + check.service_description().map_or(0, <[u8]>::len) + 1;
+    let output_end = OUTPUT_AT + check.output().len() + 1;
+    let patch_at = size.len().checked_sub(CRC_PATCH_LEN)?;
+    if output_end > patch_at {
+        return None;
+    }
+    Some([
+        host_end..SERVICE_AT,
+        service_end..OUTPUT_AT,
+        output_end..patch_at,
+    ])
+}
+
+/// Sets the last [`CRC_PATCH_LEN`] bytes of the packet in `buf` so that its CRC is the value
+/// already in its CRC field.
+///
+/// CRC-32 is affine: appending 4 bytes to a register state `s` gives `F(s ^ d)` for an
+/// invertible linear `F` (four steps over a zero byte), so the 4 bytes are
+/// `F⁻¹(wanted register) ^ s`.
+pub(crate) fn patch_crc(buf: &mut [u8]) {
+    let Some(patch_at) = buf.len().checked_sub(CRC_PATCH_LEN) else {
+        return;
+    };
+    if patch_at < CRC_AT + 4 {
+        return;
+    }
+    let wanted = u32_at(buf, CRC_AT);
+    let mut h = crc32fast::Hasher::new();
+    h.update(&buf[..CRC_AT]);
+    h.update(&[0; 4]);
+    h.update(&buf[CRC_AT + 4..patch_at]);
+    // crc32fast starts the register at !0 and inverts it at the end.
+    let register = !h.finalize();
+    let mut before = !wanted;
+    for _ in 0..CRC_PATCH_LEN {
+        before = crc_step_back(before);
+    }
+    buf[patch_at..].copy_from_slice(&(before ^ register).to_le_bytes());
+}
+
+/// zlib's CRC-32 table (reflected polynomial 0xEDB88320).
+const CRC_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
+            k += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// `CRC_TABLE_INDEX[t >> 24]` is the `i` with `CRC_TABLE[i] >> 24 == t >> 24`: the top bytes of
+/// the table are all different.
+const CRC_TABLE_INDEX: [u8; 256] = {
+    let mut inv = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        inv[(CRC_TABLE[i] >> 24) as usize] = i as u8;
+        i += 1;
+    }
+    inv
+};
+
+/// The register before one step over a zero byte, `r' = (r >> 8) ^ CRC_TABLE[r & 0xff]`, that
+/// ended in `after`: the top byte of `after` names the table entry, which gives back `r`.
+fn crc_step_back(after: u32) -> u32 {
+    let i = CRC_TABLE_INDEX[(after >> 24) as usize];
+    ((after ^ CRC_TABLE[usize::from(i)]) << 8) | u32::from(i)
 }
 
 /// Whether `buf` (a whole decrypted packet) has version 3 and a matching CRC: a cheap test used
@@ -269,6 +374,77 @@ mod tests {
         assert_eq!(p.check.host_name().len(), 63);
         assert_eq!(p.check.service_description().map(<[u8]>::len), Some(127));
         assert_eq!(p.check.output().len(), 4095);
+    }
+
+    #[test]
+    fn crc_table_is_zlibs_and_its_top_bytes_differ() {
+        let mut seen = [false; 256];
+        for (i, &t) in CRC_TABLE.iter().enumerate() {
+            // One byte `b` from the initial register !0 takes entry `0xff ^ b`.
+            assert_eq!(crc32fast::hash(&[0xff ^ i as u8]), !((!0u32 >> 8) ^ t));
+            assert!(!seen[(t >> 24) as usize]);
+            seen[(t >> 24) as usize] = true;
+        }
+    }
+
+    #[test]
+    fn patched_packets_have_the_crc_in_their_field() {
+        let mut x = 0x1234_5678_9abc_def0u64;
+        for len in [720, 4304] {
+            for round in 0..200u32 {
+                let mut buf: Vec<u8> = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        x as u8
+                    })
+                    .collect();
+                // Some rounds ask for the CRC the packet already has, or for 0 and !0.
+                match round {
+                    0 => buf[4..8].copy_from_slice(&[0; 4]),
+                    1 => buf[4..8].copy_from_slice(&[0xff; 4]),
+                    _ => {}
+                }
+                let before = buf.clone();
+                patch_crc(&mut buf);
+                assert_eq!(
+                    &buf[..len - 4],
+                    &before[..len - 4],
+                    "only the patch changes"
+                );
+                assert_eq!(
+                    crc_of(&buf),
+                    u32_at(&buf, CRC_AT),
+                    "length {len}, round {round}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn free_filler_is_what_follows_each_nul() {
+        let check = CheckResult::service("web1", "HTTP", 0, "OK");
+        assert_eq!(
+            free_filler(&check, PacketSize::Standard),
+            Some([19..78, 83..206, 209..4300])
+        );
+        let host = CheckResult::host("h", 0, "");
+        assert_eq!(
+            free_filler(&host, PacketSize::Legacy),
+            Some([16..78, 79..206, 207..716])
+        );
+        // The output may run up to the patch, not into it.
+        for (size, cap) in [(PacketSize::Standard, 4096), (PacketSize::Legacy, 512)] {
+            let fits = CheckResult::host("h", 0, "o".repeat(cap - 3));
+            let end = size.len() - 4;
+            assert_eq!(
+                free_filler(&fits, size).map(|r| r[2].clone()),
+                Some(end..end)
+            );
+            let over = CheckResult::host("h", 0, "o".repeat(cap - 2));
+            assert_eq!(free_filler(&over, size), None);
+        }
     }
 
     #[test]

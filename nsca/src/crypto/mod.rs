@@ -343,6 +343,13 @@ impl Cipher {
         self.method
     }
 
+    /// Whether this is a libmcrypt method: one CFB-8 stream per connection, where encrypting
+    /// and decrypting consecutive pieces of a packet, in any mix, advance the same shift
+    /// register by the ciphertext bytes (`ClientSession::encode` relies on that).
+    pub(crate) fn is_cfb8(&self) -> bool {
+        matches!(self.state, State::Stream(_))
+    }
+
     /// Encrypts one whole packet in place.
     pub fn encrypt(&mut self, packet: &mut [u8]) {
         match &mut self.state {

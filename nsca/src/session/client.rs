@@ -77,7 +77,11 @@ impl ClientSession {
         out.resize(start + self.size.len(), 0);
         let buf = &mut out[start..];
         rng.fill_bytes(buf);
-        let sealed = self.seal(check, buf);
+        let sealed = if self.cipher.is_cfb8() {
+            self.seal_choosing_filler(check, buf)
+        } else {
+            self.seal(check, buf)
+        };
         if sealed.is_err() {
             out.truncate(start);
         }
@@ -106,6 +110,45 @@ impl ClientSession {
     fn seal(&mut self, check: &CheckResult, buf: &mut [u8]) -> Result<(), EncodeError> {
         packet::encode_check(check, self.timestamp, buf)?;
         self.cipher.encrypt(buf);
+        Ok(())
+    }
+
+    /// [`Self::seal`] for a CFB-8 cipher, with the filler chosen as ciphertext.
+    ///
+    /// CFB-8 encryption is a chain: every byte waits for a whole block encryption of a register
+    /// holding the bytes just sent. Decryption is not, since the registers are the ciphertext
+    /// itself. No reader looks at the filler, so instead of encrypting random plaintext filler
+    /// byte after byte, the random bytes in `wire` are kept as the filler's ciphertext, and its
+    /// plaintext (needed only for the CRC) is found by decrypting them, several blocks at a
+    /// time. Only the header, the strings and their NULs are encrypted in the chain, then the
+    /// packet's last 4 bytes, set so that the CRC comes out as the random value already in its
+    /// field ([`packet::patch_crc`]). The receiver decrypts the same bytes either way; a check
+    /// whose output leaves no room for that patch is sealed the plain way.
+    fn seal_choosing_filler(
+        &mut self,
+        check: &CheckResult,
+        wire: &mut [u8],
+    ) -> Result<(), EncodeError> {
+        let mut plain = [0u8; PacketSize::Standard.len()];
+        let Some(plain) = plain.get_mut(..wire.len()) else {
+            return Err(EncodeError::BufferLength { actual: wire.len() });
+        };
+        plain.copy_from_slice(wire);
+        let size = packet::encode_fields(check, self.timestamp, plain)?;
+        let Some(filler) = packet::free_filler(check, size) else {
+            return self.seal(check, wire);
+        };
+        let mut next = 0;
+        for free in filler {
+            wire[next..free.start].copy_from_slice(&plain[next..free.start]);
+            self.cipher.encrypt(&mut wire[next..free.start]);
+            plain[free.clone()].copy_from_slice(&wire[free.clone()]);
+            self.cipher.decrypt(&mut plain[free.clone()]);
+            next = free.end;
+        }
+        packet::patch_crc(plain);
+        wire[next..].copy_from_slice(&plain[next..]);
+        self.cipher.encrypt(&mut wire[next..]);
         Ok(())
     }
 }
