@@ -179,3 +179,50 @@ proptest! {
         }
     }
 }
+
+/// `ClientSession::encode` sends the filler after each string's NUL as the random bytes it drew
+/// (only header, strings and the last 4 bytes go through the CFB-8 chain), unless the output
+/// reaches into those last 4 bytes; either way the server reads every packet of the stream.
+#[test]
+fn cfb8_filler_goes_on_the_wire_as_drawn() {
+    let init = InitPacket {
+        iv: core::array::from_fn(|i| (i * 7 + 1) as u8),
+        timestamp: 1_700_000_000,
+    };
+    for method in working_methods().into_iter().filter(|m| m.number() >= 2) {
+        for size in [PacketSize::Standard, PacketSize::Legacy] {
+            let cap = size.output_capacity();
+            let mut client = ClientSession::new(&init, method, b"pw", size).unwrap();
+            let mut server = ServerSession::new(init.clone(), method, b"pw").unwrap();
+            for out_len in [0, 100, cap - 3, cap - 2] {
+                for check in [
+                    nsca::CheckResult::service("web1", "HTTP", 2, "o".repeat(out_len)),
+                    nsca::CheckResult::host("h".repeat(63), 1, "x".repeat(out_len)),
+                ] {
+                    let seed = out_len as u64;
+                    let mut wire = Vec::new();
+                    client
+                        .encode(&check, &mut StdRng::seed_from_u64(seed), &mut wire)
+                        .unwrap();
+                    let mut drawn = vec![0u8; size.len()];
+                    RngCore::fill_bytes(&mut StdRng::seed_from_u64(seed), &mut drawn);
+                    let host_end = 14 + check.host_name().len() + 1;
+                    let service_end = 78 + check.service_description().map_or(0, <[u8]>::len) + 1;
+                    let output_end = 206 + out_len + 1;
+                    let patch = size.len() - 4;
+                    let filler = [host_end..78, service_end..206, output_end..patch];
+                    let chosen = filler
+                        .iter()
+                        .all(|r| r.start > r.end || wire[r.clone()] == drawn[r.clone()]);
+                    let what = format!("{method}, {size:?}, output of {out_len}");
+                    assert_eq!(chosen, output_end <= patch, "{what}");
+                    // The chain-encrypted bytes are not the drawn ones.
+                    assert_ne!(wire[..14], drawn[..14], "{what}");
+                    let mut input = BytesMut::from(&wire[..]);
+                    let got = server.decode(&mut input).unwrap().unwrap();
+                    assert_eq!(got.check, check, "{what}");
+                }
+            }
+        }
+    }
+}

@@ -42,23 +42,29 @@ fn method(number: u8) -> EncryptionMethod {
     EncryptionMethod::from_number(number.into()).unwrap()
 }
 
-/// The standard-size checks, sent on one connection.
+/// The standard-size checks, sent on one connection. With these ciphers our client sends the
+/// filler as drawn and patches the CRC in the last 4 bytes, which an output of up to 4093 bytes
+/// leaves free; the longest outputs (4094, 4095) are encrypted the plain way.
 fn standard_checks() -> Vec<CheckResult> {
     vec![
         CheckResult::service("web1", "HTTP", 0, "HTTP OK - 0.002 s | time=0.002s"),
         CheckResult::host("db1", 1, "PING WARNING - packet loss 20%"),
         CheckResult::service("h".repeat(63), "s".repeat(127), 3, "o".repeat(4095)),
         CheckResult::service("web1", "Disk /", 2, "line1\nline2 back\\slash; semi|pipe"),
+        CheckResult::service("web2", "Boundary", 1, "b".repeat(4093)),
         CheckResult::host("db2", 0, "PING OK"),
+        CheckResult::host("db3", 2, "c".repeat(4094)),
     ]
 }
 
 /// Legacy-size checks. The 2.10 daemon reads a 720-byte packet only as the last thing before the
-/// client closes, so each goes on its own connection.
+/// client closes, so each goes on its own connection. 509 bytes of output is the longest that
+/// leaves the last 4 bytes to the CRC patch.
 fn legacy_checks() -> Vec<CheckResult> {
     vec![
         CheckResult::service("leg", "legacy svc", 1, "l".repeat(511)),
         CheckResult::host("leghost", 2, "legacy host down"),
+        CheckResult::host("leghost2", 0, "m".repeat(509)),
     ]
 }
 
