@@ -193,7 +193,7 @@ fn cfb8_filler_goes_on_the_wire_as_drawn() {
         for size in [PacketSize::Standard, PacketSize::Legacy] {
             let cap = size.output_capacity();
             let mut client = ClientSession::new(&init, method, b"pw", size).unwrap();
-            let mut server = ServerSession::new(init.clone(), method, b"pw").unwrap();
+            let mut server = ServerSession::new(init, method, b"pw").unwrap();
             for out_len in [0, 100, cap - 3, cap - 2] {
                 for check in [
                     nsca::CheckResult::service("web1", "HTTP", 2, "o".repeat(out_len)),
