@@ -83,17 +83,34 @@ impl ClientSession {
     ) -> Result<(), EncodeError> {
         let start = out.len();
         out.resize(start + self.size.len(), 0);
-        let buf = &mut out[start..];
-        rng.fill_bytes(buf);
-        let sealed = if self.cipher.is_cfb8() {
-            self.seal_choosing_filler(check, buf)
-        } else {
-            self.seal(check, buf)
-        };
+        let sealed = self.encode_into(check, rng, &mut out[start..]);
         if sealed.is_err() {
             out.truncate(start);
         }
         sealed
+    }
+
+    /// [`Self::encode`] into `buf`, which must be exactly one packet of this session's size
+    /// (for callers that own the output buffer, such as a framing codec).
+    ///
+    /// # Errors
+    /// [`EncodeError::BufferLength`] and the errors of [`CheckResult::validate`]; the cipher
+    /// state is unchanged on error.
+    pub fn encode_into<R: RngCore + ?Sized>(
+        &mut self,
+        check: &CheckResult,
+        rng: &mut R,
+        buf: &mut [u8],
+    ) -> Result<(), EncodeError> {
+        if buf.len() != self.size.len() {
+            return Err(EncodeError::BufferLength { actual: buf.len() });
+        }
+        rng.fill_bytes(buf);
+        if self.cipher.is_cfb8() {
+            self.seal_choosing_filler(check, buf)
+        } else {
+            self.seal(check, buf)
+        }
     }
 
     /// Encodes `check` into `buf`, using the bytes already in `buf` as filler (plaintext), and

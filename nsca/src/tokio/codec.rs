@@ -87,8 +87,9 @@ impl Encoder<&CheckResult> for ClientCodec {
         let start = dst.len();
         let len = self.session.packet_size().len();
         dst.resize(start + len, 0);
-        rand::RngCore::fill_bytes(&mut self.rng, &mut dst[start..]);
-        let sealed = self.session.encode_with_filler(check, &mut dst[start..]);
+        let sealed = self
+            .session
+            .encode_into(check, &mut self.rng, &mut dst[start..]);
         if sealed.is_err() {
             dst.truncate(start);
         }
