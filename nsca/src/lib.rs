@@ -57,15 +57,18 @@
 //! NSCA's XOR method (1, the default) is obfuscation, not encryption, and no method
 //! authenticates anything: the CRC32 only catches a wrong password. The libmcrypt methods (2 and
 //! up) hide the contents from a passive listener but, in CFB mode with no MAC, not from an active
-//! one. Keep NSCA on a trusted network or inside a tunnel.
+//! one. Keep NSCA on a trusted network or inside a tunnel. With Triple DES, a password of 8 bytes
+//! or fewer makes it single DES (see [`EncryptionMethod::TripleDes`]).
 //!
 //! # Compatibility
 //!
 //! Everything here is byte-compatible with NSCA 2.10.2 (`send_nsca` and `nsca`), checked against
 //! captures of the real programs and against the real daemon in the workspace's tests. Where
 //! this crate deliberately differs (filler and IVs from a cryptographic generator instead of 256
-//! possible `rand()` seeds; a receiver that keeps reading legacy 720-byte packets after the
-//! first), the item's documentation says so.
+//! possible `rand()` seeds; with the libmcrypt methods, filler chosen as ciphertext so that only
+//! the strings go through CFB-8's byte-by-byte chain, see [`ClientSession::encode`]; a receiver
+//! that keeps reading legacy 720-byte packets after the first), the item's documentation says
+//! so.
 
 #![forbid(unsafe_code)]
 #![cfg_attr(not(fuzzing), deny(missing_docs))]
