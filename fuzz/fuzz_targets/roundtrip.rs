@@ -1,6 +1,7 @@
 //! Structured input: any check results, method, password, packet size and number of packets per
-//! connection. Client-encode then server-decode returns exactly the input after the documented
-//! truncation, across several packets on one connection.
+//! connection. Client-encode (with given filler and with filler from an RNG, alternately) then
+//! server-decode returns exactly the input after the documented truncation, across several
+//! packets on one connection.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -10,6 +11,8 @@ use nsca::{
     CheckResult, ClientSession, EncodeError, EncryptionMethod, InitPacket, PacketSize,
     ServerSession,
 };
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 #[derive(Debug, Arbitrary)]
 struct Check {
@@ -58,7 +61,15 @@ fuzz_target!(|input: Input| {
         assert_eq!(cut.is_empty(), check == before);
         let mut buf = vec![filler; size.len()];
         filler = filler.wrapping_add(77);
-        match client.encode_with_filler(&check, &mut buf) {
+        // Both ways of sealing, on one connection: the filler as given (every byte through the
+        // cipher), and drawn from an RNG (with CFB-8, chosen as ciphertext, CRC patched).
+        let sealed = if filler % 2 == 0 {
+            client.encode_with_filler(&check, &mut buf)
+        } else {
+            let mut rng = StdRng::seed_from_u64(u64::from(filler));
+            client.encode_into(&check, &mut rng, &mut buf)
+        };
+        match sealed {
             Ok(()) => {
                 wire.extend_from_slice(&buf);
                 sent.push(check);
