@@ -46,16 +46,21 @@ pub struct ReceiverConfig {
     pub read_timeout: Duration,
     /// How many connections are served at once; further clients wait to be accepted.
     pub max_connections: usize,
+    /// The daemon's `max_packet_age`, in seconds: `0` (the default) accepts any timestamp;
+    /// otherwise [`crate::ServerSession::with_max_packet_age`] says which packets pass.
+    pub max_packet_age: u32,
 }
 
 impl Default for ReceiverConfig {
-    /// The daemon's defaults: XOR with an empty password, 10 s read timeout; 64 connections.
+    /// The daemon's defaults: XOR with an empty password, 10 s read timeout; 64 connections;
+    /// no packet age check.
     fn default() -> Self {
         Self {
             method: EncryptionMethod::Xor,
             password: Password::default(),
             read_timeout: Duration::from_secs(10),
             max_connections: 64,
+            max_packet_age: 0,
         }
     }
 }

@@ -70,6 +70,23 @@ pub enum DecodeError {
         /// The packet length that was expected.
         expected: usize,
     },
+    /// A packet's timestamp is further from the receiver's clock than the receiver allows
+    /// (see [`crate::ServerSession::with_max_packet_age`]): a replayed capture, or a client
+    /// whose first packet came long after the connection opened.
+    #[error(
+        "packet timestamp {timestamp} is {age} s {direction} the receiver's clock (at most {max_age} s allowed)",
+        direction = if *.future { "ahead of" } else { "behind" }
+    )]
+    StaleTimestamp {
+        /// The timestamp the packet carries.
+        timestamp: u32,
+        /// How far it is from the receiver's clock, in seconds.
+        age: u64,
+        /// Whether it is ahead of the receiver's clock rather than behind it.
+        future: bool,
+        /// The largest age allowed, in seconds.
+        max_age: u32,
+    },
     /// A message of fixed length was given the wrong number of bytes.
     #[error("{message} is {expected} bytes long, got {actual}")]
     WrongLength {

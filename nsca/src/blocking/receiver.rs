@@ -3,7 +3,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, T
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::BytesMut;
 use rand::SeedableRng;
@@ -113,7 +113,11 @@ impl Receiver {
                 thread::spawn(move || {
                     let peer = conn.peer();
                     for result in conn {
-                        handler(Received { peer, result });
+                        handler(Received {
+                            peer,
+                            result,
+                            received_at: SystemTime::now(),
+                        });
                     }
                     release_slot(&slots);
                 });
@@ -161,6 +165,8 @@ pub struct Received {
     pub peer: SocketAddr,
     /// The packet, or what went wrong on that connection (which then ends).
     pub result: Result<DataPacket, Error>,
+    /// When the packet was decoded (or the error happened), by the receiver's clock.
+    pub received_at: SystemTime,
 }
 
 /// A receiver serving on background threads. Dropping it leaves it running until the process
@@ -220,7 +226,8 @@ impl Connection {
         init: InitPacket,
         config: &ReceiverConfig,
     ) -> Result<Self, Error> {
-        let session = ServerSession::new(init, config.method, config.password.as_bytes())?;
+        let session = ServerSession::new(init, config.method, config.password.as_bytes())?
+            .with_max_packet_age(config.max_packet_age);
         let timeout = config.read_timeout.max(Duration::from_millis(1));
         stream
             .set_read_timeout(Some(timeout))
@@ -256,6 +263,9 @@ impl Connection {
         let mut chunk = [0u8; 8192];
         loop {
             let decoded = self.session.next_packet(&mut self.buf, self.eof)?;
+            if let Some(packet) = &decoded {
+                self.session.check_age(packet, crate::policy::now_u32())?;
+            }
             if decoded.is_some() || self.eof {
                 return Ok(decoded);
             }

@@ -45,6 +45,9 @@ pub struct ServerSession {
     init: InitPacket,
     cipher: Cipher,
     framing: Framing,
+    max_age: Option<u32>,
+    /// The timestamp of the first packet that passed the age check.
+    accepted_timestamp: Option<u32>,
 }
 
 impl ServerSession {
@@ -63,7 +66,64 @@ impl ServerSession {
             cipher: Cipher::new(method, password, &init.iv)?,
             init,
             framing: Framing::Undecided,
+            max_age: None,
+            accepted_timestamp: None,
         })
+    }
+
+    /// Makes [`ServerSession::check_age`] enforce `max_age` seconds (the daemon's
+    /// `max_packet_age`; `0` turns the check off, as in the daemon's configuration).
+    ///
+    /// NSCA clients copy the init packet's timestamp into every packet, so a packet's "age" is
+    /// how long ago its connection was opened, not a clock difference between hosts. The rule,
+    /// chosen so that it stops replayed captures without cutting long-lived connections:
+    /// - the first packet of a connection must carry a timestamp within `max_age` seconds of
+    ///   the receiver's clock, in either direction (a replayed packet carries the timestamp of
+    ///   the connection it was captured from);
+    /// - a later packet that carries the same timestamp as that first one is accepted however
+    ///   long the connection has been open (a client that keeps its connection for hours, as
+    ///   `nsca::tokio::Sender` may, keeps sending the init packet's timestamp); a later packet
+    ///   with another timestamp is checked like a first one.
+    ///
+    /// NSCA 2.10 parses `max_packet_age` and then never applies it; NSCA 2.7 applied it to every
+    /// packet, which cut connections held open for longer than `max_age`.
+    #[must_use]
+    pub fn with_max_packet_age(mut self, max_age: u32) -> Self {
+        self.max_age = (max_age > 0).then_some(max_age);
+        self
+    }
+
+    /// Applies the age rule of [`ServerSession::with_max_packet_age`] to `packet`, decoded by
+    /// this session, at `now` (seconds since the epoch, as in the init packet). Without a
+    /// maximum age every packet passes.
+    ///
+    /// # Errors
+    /// [`DecodeError::StaleTimestamp`]; the session then stops, as after any decode error.
+    pub fn check_age(&mut self, packet: &DataPacket, now: u32) -> Result<(), DecodeError> {
+        let Some(max_age) = self.max_age else {
+            return Ok(());
+        };
+        if self.accepted_timestamp == Some(packet.timestamp) {
+            return Ok(());
+        }
+        let (age, future) = if packet.timestamp > now {
+            (u64::from(packet.timestamp - now), true)
+        } else {
+            (u64::from(now - packet.timestamp), false)
+        };
+        if age > u64::from(max_age) {
+            self.framing = Framing::Failed;
+            return Err(DecodeError::StaleTimestamp {
+                timestamp: packet.timestamp,
+                age,
+                future,
+                max_age,
+            });
+        }
+        if self.accepted_timestamp.is_none() {
+            self.accepted_timestamp = Some(packet.timestamp);
+        }
+        Ok(())
     }
 
     /// The init packet to send to the client before anything else.
@@ -177,5 +237,66 @@ impl ServerSession {
             input.advance(input.len());
         }
         decoded
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::CheckResult;
+
+    fn session(max_age: u32) -> ServerSession {
+        let init = InitPacket::from_bytes(&[7; InitPacket::LEN]);
+        ServerSession::new(init, EncryptionMethod::None, b"")
+            .expect("method 0")
+            .with_max_packet_age(max_age)
+    }
+
+    fn packet(timestamp: u32) -> DataPacket {
+        DataPacket {
+            size: PacketSize::Standard,
+            check: CheckResult::host("h", 0, "ok"),
+            timestamp,
+        }
+    }
+
+    #[test]
+    fn age_rule_stops_replays_and_keeps_long_connections() {
+        // First packet within the limit, then the same timestamp an hour later: accepted.
+        let mut s = session(30);
+        assert_eq!(s.check_age(&packet(1000), 1030), Ok(()));
+        assert_eq!(s.check_age(&packet(1000), 4600), Ok(()));
+        // A later packet with another timestamp is checked like a first one.
+        assert_eq!(
+            s.check_age(&packet(1200), 4600),
+            Err(DecodeError::StaleTimestamp {
+                timestamp: 1200,
+                age: 3400,
+                future: false,
+                max_age: 30
+            })
+        );
+        assert!(s.is_failed());
+
+        // A replayed first packet: too old.
+        let mut s = session(30);
+        let err = s.check_age(&packet(1000), 1031).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "packet timestamp 1000 is 31 s behind the receiver's clock (at most 30 s allowed)"
+        );
+        // From the future.
+        let mut s = session(30);
+        assert!(matches!(
+            s.check_age(&packet(2000), 1000),
+            Err(DecodeError::StaleTimestamp {
+                future: true,
+                age: 1000,
+                ..
+            })
+        ));
+        // 0 turns the check off.
+        let mut s = session(0);
+        assert_eq!(s.check_age(&packet(0), u32::MAX), Ok(()));
     }
 }

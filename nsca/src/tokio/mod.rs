@@ -20,5 +20,5 @@ pub use crate::blocking::Received;
 pub use crate::config::{ClientConfig, ReceiverConfig};
 pub use client::Client;
 pub use codec::{ClientCodec, ServerCodec};
-pub use receiver::{Incoming, Receiver};
+pub use receiver::{Incoming, Receiver, serve_connection};
 pub use sender::{Closed, Delivery, Sender, SenderConfig, TrySendError};

@@ -4,7 +4,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ::tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::time::SystemTime;
+
+use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ::tokio::net::{TcpListener, TcpSocket, TcpStream, ToSocketAddrs};
 use ::tokio::sync::{Semaphore, mpsc};
 use ::tokio::task::JoinHandle;
@@ -139,53 +141,76 @@ async fn connection(
     config: &ReceiverConfig,
     tx: &mpsc::Sender<Received>,
 ) {
-    if let Err(e) = drive(stream, peer, init, config, tx).await {
+    if let Err(e) = serve_connection(stream, peer, init, config, tx).await {
         let _ = tx
             .send(Received {
                 peer,
                 result: Err(e),
+                received_at: SystemTime::now(),
             })
             .await;
     }
 }
 
-/// Greets the client and hands over its packets until it closes (`Ok`), the caller stops
-/// listening (`Ok`), or something fails.
-async fn drive(
-    mut stream: TcpStream,
+/// Serves one NSCA connection on any byte stream: sends `init`, then hands every packet the
+/// client sends to `tx`, in order, until the client closes.
+///
+/// This is the loop [`Receiver`] runs for each client, for programs that accept connections
+/// themselves (to check the peer's address first, or to serve a socket inherited from inetd).
+/// Each packet passes [`ServerSession::check_age`] with `config.max_packet_age`. When `tx` is
+/// full the stream is not read until there is room, so TCP flow control slows the client.
+///
+/// Returns how many packets were handed over: when the client closed cleanly (`Ok`), or when
+/// `tx`'s receiver was dropped (`Ok`, with the packets handed over until then).
+///
+/// # Errors
+/// [`Error::ReadTimeout`] after `config.read_timeout` of silence; [`Error::Decode`] for a
+/// packet that fails its checks, or a connection closed in the middle of a packet;
+/// [`Error::Io`] for socket errors; [`Error::Crypto`] when the method cannot run. The
+/// connection should then be closed; packets handed over before the error stay valid.
+pub async fn serve_connection<S>(
+    mut stream: S,
     peer: SocketAddr,
     init: InitPacket,
     config: &ReceiverConfig,
     tx: &mpsc::Sender<Received>,
-) -> Result<(), Error> {
-    let mut session = ServerSession::new(init, config.method, config.password.as_bytes())?;
+) -> Result<u64, Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut session = ServerSession::new(init, config.method, config.password.as_bytes())?
+        .with_max_packet_age(config.max_packet_age);
     let limit = policy::nonzero(config.read_timeout);
     let silent = || Error::ReadTimeout {
         peer,
         timeout: limit,
     };
-    timeout(limit, stream.write_all(&init.encode()))
-        .await
-        .map_err(|_| silent())?
-        .map_err(Error::io("sending the init packet"))?;
+    timeout(limit, async {
+        stream.write_all(&init.encode()).await?;
+        stream.flush().await
+    })
+    .await
+    .map_err(|_| silent())?
+    .map_err(Error::io("sending the init packet"))?;
     let mut buf = BytesMut::with_capacity(16 * 1024);
     let mut eof = false;
+    let mut handed = 0;
     loop {
         if let Some(packet) = session.next_packet(&mut buf, eof)? {
-            if tx
-                .send(Received {
-                    peer,
-                    result: Ok(packet),
-                })
-                .await
-                .is_err()
-            {
-                return Ok(());
+            session.check_age(&packet, policy::now_u32())?;
+            let received = Received {
+                peer,
+                result: Ok(packet),
+                received_at: SystemTime::now(),
+            };
+            if tx.send(received).await.is_err() {
+                return Ok(handed);
             }
+            handed += 1;
             continue;
         }
         if eof {
-            return Ok(());
+            return Ok(handed);
         }
         buf.reserve(64 * 1024);
         match timeout(limit, stream.read_buf(&mut buf))
