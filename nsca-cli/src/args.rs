@@ -31,7 +31,11 @@ pub const DEFAULT_DELIMITER: u8 = b'\t';
 /// The C client's default set delimiter: ETB.
 pub const DEFAULT_SET_DELIMITER: u8 = 0x17;
 
-/// The options after [`scan`] has rewritten the C syntax. Doc comments are the extended help.
+/// The options after [`scan`] has rewritten the C syntax.
+///
+/// The doc comments are the option texts of `--help` (first paragraph) and of the manual page
+/// (all of it); [`crate::docs::command`] adds the C client's short names for the manual page and
+/// the shell completions.
 #[derive(Debug, Parser)]
 #[command(
     name = "send_nsca",
@@ -41,60 +45,110 @@ pub const DEFAULT_SET_DELIMITER: u8 = 0x17;
     args_override_self = true
 )]
 pub struct Cli {
-    /// The NSCA daemon's host name or address; same as -H.
-    #[arg(long, value_name = "HOST")]
+    /// The NSCA daemon's host name or IP address.
+    ///
+    /// Every address the name resolves to is tried in turn until one accepts the connection.
+    /// Without this option the first argument is the host, as in the older form
+    /// send_nsca HOST [options].
+    #[arg(long, value_name = "HOST", value_hint = clap::ValueHint::Hostname)]
     pub host: Option<OsString>,
-    /// The daemon's port; same as -p.
+    /// The daemon's TCP port.
+    ///
+    /// Read as C's atoi(3) reads a number, as NSCA's client did: 5667 when not given.
     #[arg(long, value_name = "PORT")]
     pub port: Option<OsString>,
-    /// Seconds for the whole run (connect, stdin, sending); same as -to.
+    /// Seconds for the whole run: connecting, reading standard input, sending.
+    ///
+    /// When they run out, send_nsca stops with "Error: Timeout after N seconds" and exit status
+    /// 2. Must be a positive number; 10 when not given.
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<OsString>,
-    /// The send_nsca.cfg file to read; same as -c.
-    #[arg(long, value_name = "FILE")]
+    /// The configuration file to read (password, encryption method).
+    ///
+    /// Without it, /etc/send_nsca.cfg is read when it exists; when it does not, send_nsca uses
+    /// no password and encryption method 1 (XOR). See send_nsca.cfg(5).
+    #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub config: Option<OsString>,
-    /// The field delimiter (a character or a number: 0x09); same as -d.
+    /// The field delimiter: a character, or a number such as 0x09.
+    ///
+    /// A value of one character is that character. A longer value that starts with a digit, +
+    /// or - is a number (decimal 44, octal 054, hexadecimal 0x2c) whose low byte is used; any
+    /// other longer value gives its first character. A tab when not given.
     #[arg(long, value_name = "DELIM")]
     pub delimiter: Option<OsString>,
-    /// The set delimiter (a character or a number: 0x17); same as -ds.
+    /// The set delimiter, which ends each result: a character, or a number such as 0x17.
+    ///
+    /// Read as the field delimiter is. ETB (0x17) when not given; 0x0a gives one result per
+    /// line.
     #[arg(long, value_name = "DELIM")]
     pub set_delimiter: Option<OsString>,
     /// Print nothing on success.
+    ///
+    /// The count of sent results is printed only when it is 0; errors are printed as usual.
     #[arg(long)]
     pub quiet: bool,
-    /// Send 720-byte packets for NSCA 2.7 daemons.
+    /// Send the 720-byte packets of NSCA 2.7 daemons.
+    ///
+    /// Output is then cut to 511 bytes. The configuration file's legacy_2_7_mode, when set,
+    /// wins over this flag.
     #[arg(long = "legacy-2-7-mode")]
     pub legacy_2_7_mode: bool,
-    /// One check per line, as NSCA 2.7 read them (same as -ds 0x0a).
+    /// One result per line: the same as -ds 0x0a.
+    ///
+    /// NSCA 2.7's client read its input this way.
     #[arg(long, conflicts_with = "set_delimiter")]
     pub one_check_per_line: bool,
-    /// Skipped sets, cut fields, non-numeric return codes: errors (exit 2).
+    /// Silent changes become errors: skipped sets, cut fields, bad codes.
+    ///
+    /// The error names the set and its byte offset; the sets before it are sent, none after
+    /// it, and the exit status is 2. In free-text mode, text that would be cut is an error too.
     #[arg(long)]
     pub strict: bool,
-    /// Connect to nothing; print the daemon's command-file line for each check.
+    /// Send nothing; print the line Nagios would receive for each result.
+    ///
+    /// The configuration is read and every result is encoded as in a real run, without
+    /// connecting. The lines go to standard output, the count to standard error.
     #[arg(long)]
     pub dry_run: bool,
-    /// Read the password from this file's first line, not send_nsca.cfg.
-    #[arg(long, value_name = "FILE", conflicts_with = "password_env")]
+    /// Read the password from this file's first line.
+    ///
+    /// It replaces the configuration file's password. Only the file's name appears in messages.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "password_env",
+        value_hint = clap::ValueHint::FilePath
+    )]
     pub password_file: Option<PathBuf>,
     /// Read the password from this environment variable.
+    ///
+    /// It replaces the configuration file's password. Only the variable's name appears in
+    /// messages.
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<OsString>,
-    /// Free-text mode: all of stdin is the output of ONE check of this host.
+    /// Free-text mode: all of stdin is one result for this host.
+    ///
+    /// Tabs, ETB and newlines are kept as they are; trailing white space is removed. Text
+    /// beyond what a packet holds is cut at a character boundary and ends with " [truncated]".
     #[arg(
         long,
         value_name = "NAME",
         requires = "check_state",
-        conflicts_with_all = ["delimiter", "set_delimiter", "one_check_per_line"]
+        conflicts_with_all = ["delimiter", "set_delimiter", "one_check_per_line"],
+        value_hint = clap::ValueHint::Hostname
     )]
     pub check_host: Option<OsString>,
-    /// Free-text mode: the check's service (without it, a host check).
+    /// Free-text mode: the result's service; without it, a host result.
     #[arg(long, value_name = "NAME", requires = "check_host")]
     pub check_service: Option<OsString>,
-    /// Free-text mode: the state, 0 to 3 or OK, WARNING, CRITICAL, UNKNOWN.
+    /// Free-text mode: the state, 0 to 3 or a name (OK, WARNING, ...).
+    ///
+    /// The names are OK, WARNING, CRITICAL and UNKNOWN (0 to 3), WARN and CRIT, and for host
+    /// results UP, DOWN and UNREACHABLE (0 to 2), in any case. Any number from -32768 to 32767
+    /// is accepted as well.
     #[arg(long, value_name = "STATE", requires = "check_host", value_parser = parse_state)]
     pub check_state: Option<ReturnCode>,
-    /// Set by the rewriting: the first argument, the C client's default host.
+    /// Set by the rewriting: the first argument, the default host.
     #[arg(long, hide = true)]
     pub first_argument: Option<OsString>,
 }
@@ -184,22 +238,20 @@ impl UsageError {
     }
 }
 
-/// What to print instead of running: the C client's banner, usage and license texts.
+/// What to print instead of running (on stdout, then exit 3, as the C client does): version,
+/// help and license notice, each at most once, in that order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Info {
     /// The arguments were refused: "Incorrect command line arguments supplied" on stderr.
     pub error: Option<UsageError>,
-    /// `-h`, no arguments, or an error: the usage text.
+    /// `-h`, no arguments, or an error: the help.
     pub usage: bool,
-    /// `--help`: the usage text, then our extensions.
+    /// `--help`: the help, then our own options, examples and exit codes.
     pub extended_help: bool,
-    /// `-l`: the license text.
+    /// `-l`: the license notice.
     pub license: bool,
-    /// `-V`: the banner alone (the banner starts every other text too).
+    /// `-V`: the version lines alone (they start every other text too).
     pub version: bool,
-    /// `--legacy-2-7-mode` was seen before any error: the usage text leaves out its last two
-    /// lines, as the C client's does.
-    pub legacy_flag: bool,
 }
 
 /// What the command line asks for.
@@ -319,10 +371,7 @@ pub fn scan(argv: &[OsString]) -> Scanned {
             b"--help" => info.extended_help = true,
             b"-l" | b"--license" => info.license = true,
             b"-V" | b"--version" => info.version = true,
-            b"--quiet" | b"--legacy-2-7-mode" => {
-                info.legacy_flag |= arg == b"--legacy-2-7-mode";
-                tokens.push(argv[i].clone());
-            }
+            b"--quiet" | b"--legacy-2-7-mode" => tokens.push(argv[i].clone()),
             _ => {
                 let c_option = C_VALUE_OPTIONS
                     .iter()
@@ -546,12 +595,30 @@ fn resolve(cli: Cli) -> Result<Options, UsageError> {
     })
 }
 
-/// The extended help's list of our own options, rendered by clap from [`Cli`]'s doc comments.
+/// The C options' long names, by clap id ([`Cli`]'s fields): `--help` leaves them out of its
+/// list of our own options (it names them in a sentence), the manual page gives them the C
+/// client's short names.
+pub const C_OPTION_IDS: [&str; 8] = [
+    "host",
+    "port",
+    "timeout",
+    "config",
+    "delimiter",
+    "set_delimiter",
+    "quiet",
+    "legacy_2_7_mode",
+];
+
+/// `--help`'s list of our own options, rendered by clap from [`Cli`]'s doc comments (their
+/// first paragraphs).
 pub fn extension_options_help() -> String {
     let mut command = Cli::command()
         .help_template("{options}")
         .term_width(100)
         .max_term_width(100);
+    for id in C_OPTION_IDS {
+        command = command.mut_arg(id, |a| a.hide(true));
+    }
     command.render_help().to_string()
 }
 
@@ -788,7 +855,7 @@ mod tests {
         );
         let e = info(&["-H", "h", "-x"]);
         assert_eq!(e.error, Some(UsageError::Unknown("-x".into())));
-        assert!(e.usage && !e.legacy_flag);
+        assert!(e.usage);
         for (args, missing) in [
             (&["-H"][..], "-H"),
             (&["h", "-p"], "-p"),
@@ -811,9 +878,6 @@ mod tests {
             info(&["h", "-to", "-1"]).error,
             Some(UsageError::BadTimeout)
         );
-        // The legacy flag shortens the usage only when it was seen before the error.
-        assert!(info(&["--legacy-2-7-mode", "-H", "h", "-x"]).legacy_flag);
-        assert!(!info(&["-H", "h", "-x", "--legacy-2-7-mode"]).legacy_flag);
         // Help, license and version; errors stop the scan.
         let h = info(&["-x", "-h"]);
         assert!(h.usage && h.error.is_none());

@@ -5,7 +5,8 @@
 //! how stdin is split into check results, the texts on stdout and stderr, and the exit codes.
 //! The few deliberate differences, and the opt-in extensions (long options, free-text mode,
 //! `--one-check-per-line`, `--strict`, `--dry-run`, passwords from a file or the environment),
-//! are listed in `nsca-cli/README.md`.
+//! are listed in `nsca-cli/README.md`. The help, version and license texts are this project's
+//! own; [`docs::command`] describes every option for the manual page and shell completions.
 //!
 //! The modules are public so that fuzz targets and tests can reach the parsers, which are pure
 //! functions over bytes and never panic: [`args::scan`], [`config::parse`],
@@ -16,6 +17,7 @@
 pub mod args;
 pub mod cnum;
 pub mod config;
+pub mod docs;
 pub mod input;
 mod run;
 mod text;

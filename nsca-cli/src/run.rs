@@ -76,20 +76,18 @@ fn print_info(program: &[u8], info: &Info) -> u8 {
     }
     let mut out = text::BANNER.as_bytes().to_vec();
     if info.usage || info.extended_help {
-        out.extend_from_slice(text::USAGE_PREFIX.as_bytes());
-        out.extend_from_slice(program);
-        out.extend_from_slice(text::USAGE_LINE_REST.as_bytes());
-        out.extend_from_slice(text::USAGE_BODY.as_bytes());
-        if !info.legacy_flag {
-            out.extend_from_slice(text::USAGE_ETB_NOTE.as_bytes());
-        }
+        out.extend_from_slice(&text::usage(program));
+        out.extend_from_slice(text::HELP.as_bytes());
     }
     if info.extended_help {
-        out.extend_from_slice(text::EXTENDED_HELP_INTRO.as_bytes());
+        out.extend_from_slice(text::EXTENSIONS_INTRO.as_bytes());
         out.extend_from_slice(args::extension_options_help().as_bytes());
-        out.extend_from_slice(text::EXTENDED_HELP_INPUT.as_bytes());
+        out.extend_from_slice(text::EXTENSIONS_MORE.as_bytes());
     }
     if info.license {
+        if info.usage || info.extended_help {
+            out.push(b'\n');
+        }
         out.extend_from_slice(text::LICENSE.as_bytes());
     }
     write_stdout(&out);

@@ -1,109 +1,108 @@
-//! The C client's fixed texts, byte for byte (NSCA 2.10.2 as Debian builds it, with libmcrypt).
+//! The texts `send_nsca` prints instead of running: version, help and license notice.
 //!
-//! Scripts and humans compare these with the C client's output, so they are reproduced exactly,
-//! including the usage line that ends in a space and the banner's leading empty line.
+//! They are this project's own. What scripts rely on stays as the C client has it and is not
+//! here: help, version and license go to stdout and end with exit code 3, and a refused command
+//! line adds one line on stderr (`run.rs`). The version string comes from Cargo.
 
-/// `-V`: the banner alone. Also the start of every usage and license output.
-pub(crate) const BANNER: &str = "
-NSCA Client 2.10.2
-Copyright (c) 2000-2007 Ethan Galstad (www.nagios.org)
-Last Modified: 2022-06-06
-License: GPL v2
-Encryption Routines: AVAILABLE
+/// `-V`: printed alone, and first in every other text.
+pub(crate) const BANNER: &str = concat!(
+    "send_nsca (nsca-rs) ",
+    env!("CARGO_PKG_VERSION"),
+    "\n",
+    "A drop-in replacement for the send_nsca of NSCA 2.10, for NSCA 2.7 to 2.10 daemons.\n",
+    "License: MIT OR Apache-2.0 (send_nsca -l prints the notice).\n",
+    "\n",
+);
 
-";
+/// The synopsis, naming the program as it was invoked (`argv[0]`).
+pub(crate) fn usage(program: &[u8]) -> Vec<u8> {
+    let mut out = b"Usage: ".to_vec();
+    out.extend_from_slice(program);
+    out.extend_from_slice(
+        b" -H HOST [-p PORT] [-to SECONDS] [-c FILE] [-d DELIM] [-ds DELIM]\n       \
+          [--quiet] [--legacy-2-7-mode] [options] < results\n   or: ",
+    );
+    out.extend_from_slice(program);
+    out.extend_from_slice(b" HOST [options] < results\n\n");
+    out
+}
 
-/// The usage line, split around the program name (`argv[0]` as invoked).
-pub(crate) const USAGE_PREFIX: &str = "Usage: ";
+/// `-h`: what follows the synopsis. Also the start of `--help`.
+pub(crate) const HELP: &str = "\
+Reads check results on standard input and hands them to the NSCA daemon on HOST, which passes
+them on to Nagios (or Icinga, Naemon) as passive check results.
 
-/// The rest of the usage line, after the program name.
-pub(crate) const USAGE_LINE_REST: &str = " [--quiet] -H <host_address> [-p port] [-to to_sec] [-d delim] [-ds set_delim] [-c config_file] [--legacy-2-7-mode]\n";
-
-/// The option and input descriptions that follow the usage line. The `[set_delim]` line ends in
-/// a space, as the C client's does.
-pub(crate) const USAGE_BODY: &str = "
 Options:
- --quiet            = Be quiet unless there are errors
- <host_address>     = The IP address of the host running the NSCA daemon
- [port]             = The port on which the daemon is running - default is 5667
- [to_sec]           = Number of seconds before connection attempt times out.
-                      (default timeout is 10 seconds)
- [delim]            = Delimiter to use when parsing input (defaults to a tab).
-                      Honors hex formatted values, e.g. 0x09.
- [set_delim]        = Delimiter to use when parsing different sets 
-                      (defaults to an ETB character).
-                      Honors hex formatted values, e.g. 0x17.
- [config_file]      = Name of config file to use
- --legacy-2-7-mode  = Allow sending to NSCA 2.7 daemon. This can also be specified in send_nsca.cfg, which takes precedence.
+  -H HOST            the daemon's host name or IP address; without -H, the first
+                     argument is the host
+  -p PORT            the daemon's TCP port (default 5667)
+  -to SECONDS        give up after this many seconds, counting connecting, reading
+                     standard input and sending (default 10)
+  -c FILE            the client configuration: password and encryption method, which
+                     must match the daemon's (default /etc/send_nsca.cfg, if present)
+  -d DELIM           the byte between the fields of a result (default: tab)
+  -ds DELIM          the byte that ends each result (default: ETB, 0x17)
+  --quiet            print nothing when all went well
+  --legacy-2-7-mode  send the shorter packets of NSCA 2.7 daemons; legacy_2_7_mode in
+                     the configuration file overrides this flag
+  -h                 this text; --help adds this version's own options and examples
+  -V, --version      the version line
+  -l, --license      the license notice
 
-Note:
-This utility is used to send passive check results to the NSCA daemon.  Host and
-Service check data that is to be sent to the NSCA daemon is read from standard
-input. Input should be provided in the following format (tab-delimited unless
-overridden with -d command line argument, one entry per line):
+  DELIM is one character, or a number when it is longer than one character and
+  starts with a digit: decimal (44), octal (054) or hexadecimal (0x2c).
 
-Service Checks:
-<host_name>[tab]<svc_description>[tab]<return_code>[tab]<plugin_output>[newline]
-
-Host Checks:
-<host_name>[tab]<return_code>[tab]<plugin_output>[newline]
-
-";
-
-/// The last two lines of the usage text, which the C client leaves out when
-/// `--legacy-2-7-mode` is on the command line.
-pub(crate) const USAGE_ETB_NOTE: &str =
-    "When submitting multiple simultaneous results, separate each set with the ETB
-character (^W or 0x17)
-";
-
-/// `-l`: printed after the banner (and after the usage, when that is shown too).
-pub(crate) const LICENSE: &str =
-    "This program is free software; you can redistribute it and/or modify
-it under the terms of the GNU General Public License as published by
-the Free Software Foundation; either version 2 of the License, or
-(at your option) any later version.
-
-This program is distributed in the hope that it will be useful,
-but WITHOUT ANY WARRANTY; without even the implied warranty of
-MERCHANTABILITY or FITNESS FOR A PARTICULAR PURPOSE.  See the
-GNU General Public License for more details.
-
-You should have received a copy of the GNU General Public License
-along with this program; if not, write to the Free Software
-Foundation, Inc., 675 Mass Ave, Cambridge, MA 02139, USA.
-
-";
-
-/// `--help`: after the C usage text, the extensions.
-pub(crate) const EXTENDED_HELP_INTRO: &str = "
-Extensions of this send_nsca (everything above behaves exactly as in NSCA 2.10.2; the long
-options below are new, and -H, -p, -to, -c, -d and -ds also have long names):
-
-";
-
-/// `--help`: the input format, with examples, after the option list.
-pub(crate) const EXTENDED_HELP_INPUT: &str = "
 Input:
-  Each check result is a set of fields separated by the delimiter (a tab by default):
-    service check:  <host> TAB <service> TAB <return code> TAB <output>
-    host check:     <host> TAB <return code> TAB <output>
-  Sets are separated by ETB (0x17, printf '\\027'), NOT by newlines: without ETB, every line
-  after the first belongs to the output of one check (Nagios shows them as long output).
-  Use --one-check-per-line (or -ds 0x0a) for one check per line.
-  Return codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (host checks: 0 UP, 1 DOWN,
-  2 UNREACHABLE). A set with fewer than three fields is skipped (an error with --strict).
-  Host names are cut to 63 bytes, services to 127, output to 4095 (511 with
-  --legacy-2-7-mode) (an error with --strict). A set may hold at most 5120 bytes.
+  One result per set, its fields separated by DELIM (a tab unless -d says otherwise):
+    service result:  HOST  SERVICE  CODE  OUTPUT
+    host result:     HOST  CODE  OUTPUT
+  CODE: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (a host: 0 UP, 1 DOWN, 2 UNREACHABLE).
+  A set ends at the set delimiter, ETB (0x17, typed as Ctrl-W, printf '\\027'), or at
+  the end of the input. A newline does not end a set: the lines after the first one
+  become the result's long output. To send one result per line, use -ds 0x0a.
+";
+
+/// `--help`: after [`HELP`], before the list of our own options.
+pub(crate) const EXTENSIONS_INTRO: &str = "
+Long names: -H, -p, -to, -c, -d and -ds may also be written --host, --port, --timeout,
+--config, --delimiter and --set-delimiter, the value after a space or an equals sign.
+
+Options of this send_nsca only (NSCA's C client has none of them):
+";
+
+/// `--help`: after the list of our own options.
+pub(crate) const EXTENSIONS_MORE: &str = "
+More about the input:
+  Runs of field delimiters count as one, and leading ones are skipped; the output field
+  takes the rest of the set as it is, delimiters included. Trailing spaces, tabs and line
+  breaks are removed. A set with fewer than three fields is skipped, and a CODE that is
+  not a number counts as 0 (both are errors with --strict). Longer fields are cut: host
+  names to 63 bytes, services to 127, output to 4095 (511 with --legacy-2-7-mode). A set
+  longer than 5120 bytes stops the run.
 
 Examples:
   printf 'web1\\tHTTP\\t0\\tHTTP OK - 0.002 s\\n' | send_nsca -H nagios
   printf 'web1\\t0\\tPING OK\\n' | send_nsca -H nagios
   printf 'web1\\tHTTP\\t0\\tOK\\027web1\\tDisk /\\t1\\tDISK WARNING\\nlong output\\027' | send_nsca -H nagios
   send_nsca -H nagios --one-check-per-line < results.tsv
-  grep ERROR app.log | send_nsca -H nagios --check-host web1 --check-service Errors --check-state WARNING
+  grep ERROR app.log | send_nsca -H nagios --check-host web1 --check-state 1 --check-service Errors
   send_nsca -H nagios --dry-run --strict --one-check-per-line < results.tsv
 
-Exit codes: 0 at least one check sent; 2 error, timeout or nothing to send; 3 usage, help, or
-sending failed; 255 a set longer than 5120 bytes.
+Exit status:
+  0    at least one result was sent
+  2    configuration, connection or timeout error, or nothing to send
+  3    a refused command line, -h, --help, -V, -l, or sending failed midway
+  255  a set longer than 5120 bytes
+
+The manual page send_nsca(1) has the details, send_nsca.cfg(5) the configuration file.
+";
+
+/// `-l`: after the banner (and after the help, when that is printed too).
+pub(crate) const LICENSE: &str = "\
+send_nsca is part of nsca-rs. You may use, copy, modify and distribute it under the terms of
+either the MIT license or the Apache License, Version 2.0, whichever you prefer. Both texts
+come with the source (LICENSE-MIT, LICENSE-APACHE) and with the Debian package
+(/usr/share/doc/nsca-rs/copyright).
+
+It is provided as is, without warranty of any kind; see the license texts for the details.
 ";

@@ -224,58 +224,45 @@ fn closed_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-const USAGE_HEAD: &str = "
-NSCA Client 2.10.2
-Copyright (c) 2000-2007 Ethan Galstad (www.nagios.org)
-Last Modified: 2022-06-06
-License: GPL v2
-Encryption Routines: AVAILABLE
-
-Usage: send_nsca [--quiet] -H <host_address> [-p port] [-to to_sec] [-d delim] [-ds set_delim] [-c config_file] [--legacy-2-7-mode]
-";
-
-const BANNER: &str = "
-NSCA Client 2.10.2
-Copyright (c) 2000-2007 Ethan Galstad (www.nagios.org)
-Last Modified: 2022-06-06
-License: GPL v2
-Encryption Routines: AVAILABLE
-
-";
-
-/// The whole usage text, as `send_nsca -h` prints it (nsca-protocol.md 7.1).
-fn usage() -> String {
+/// `-V`: the version lines, this project's own.
+fn banner() -> String {
     format!(
-        "{USAGE_HEAD}
-Options:
- --quiet            = Be quiet unless there are errors
- <host_address>     = The IP address of the host running the NSCA daemon
- [port]             = The port on which the daemon is running - default is 5667
- [to_sec]           = Number of seconds before connection attempt times out.
-                      (default timeout is 10 seconds)
- [delim]            = Delimiter to use when parsing input (defaults to a tab).
-                      Honors hex formatted values, e.g. 0x09.
- [set_delim]        = Delimiter to use when parsing different sets \n                      (defaults to an ETB character).
-                      Honors hex formatted values, e.g. 0x17.
- [config_file]      = Name of config file to use
- --legacy-2-7-mode  = Allow sending to NSCA 2.7 daemon. This can also be specified in send_nsca.cfg, which takes precedence.
+        "send_nsca (nsca-rs) {}
+A drop-in replacement for the send_nsca of NSCA 2.10, for NSCA 2.7 to 2.10 daemons.
+License: MIT OR Apache-2.0 (send_nsca -l prints the notice).
 
-Note:
-This utility is used to send passive check results to the NSCA daemon.  Host and
-Service check data that is to be sent to the NSCA daemon is read from standard
-input. Input should be provided in the following format (tab-delimited unless
-overridden with -d command line argument, one entry per line):
-
-Service Checks:
-<host_name>[tab]<svc_description>[tab]<return_code>[tab]<plugin_output>[newline]
-
-Host Checks:
-<host_name>[tab]<return_code>[tab]<plugin_output>[newline]
-
-When submitting multiple simultaneous results, separate each set with the ETB
-character (^W or 0x17)
-"
+",
+        env!("CARGO_PKG_VERSION")
     )
+}
+
+/// `-l`: after the banner.
+const LICENSE_NOTICE: &str = "\
+send_nsca is part of nsca-rs. You may use, copy, modify and distribute it under the terms of
+either the MIT license or the Apache License, Version 2.0, whichever you prefer. Both texts
+come with the source (LICENSE-MIT, LICENSE-APACHE) and with the Debian package
+(/usr/share/doc/nsca-rs/copyright).
+
+It is provided as is, without warranty of any kind; see the license texts for the details.
+";
+
+/// Sentences of NSCA's C client that must not come back (its banner, usage and license texts).
+const C_TEXTS: [&str; 10] = [
+    "Galstad",
+    "GPL",
+    "General Public License",
+    "NSCA Client",
+    "Last Modified",
+    "Encryption Routines",
+    "This utility is used to send passive check results",
+    "Honors hex formatted values",
+    "Be quiet unless there are errors",
+    "When submitting multiple simultaneous results",
+];
+
+/// The help `-h` prints (checked by `usage_texts`).
+fn usage() -> String {
+    run(&["-h"], b"").stdout
 }
 
 fn svc(h: &str, s: &str, rc: i16, o: &str) -> CheckResult {
@@ -919,10 +906,41 @@ fn config_methods() -> Vec<u8> {
 
 #[test]
 fn usage_texts() {
-    assert_run(&run::<&str>(&[], b""), 3, &usage(), "");
-    assert_run(&run(&["-h"], b""), 3, &usage(), "");
-    assert_run(&run(&["-V"], b""), 3, BANNER, "");
-    assert_run(&run(&["--version"], b""), 3, BANNER, "");
+    let help = usage();
+    let head = format!(
+        "{}Usage: send_nsca -H HOST [-p PORT] [-to SECONDS] [-c FILE] [-d DELIM] [-ds DELIM]
+       [--quiet] [--legacy-2-7-mode] [options] < results
+   or: send_nsca HOST [options] < results
+
+",
+        banner()
+    );
+    assert!(help.starts_with(&head), "{help}");
+    for needle in [
+        "\n  -H HOST ",
+        "\n  -p PORT ",
+        "(default 5667)",
+        "\n  -to SECONDS ",
+        "(default 10)",
+        "\n  -c FILE ",
+        "/etc/send_nsca.cfg",
+        "\n  -d DELIM ",
+        "\n  -ds DELIM ",
+        "ETB, 0x17",
+        "\n  --quiet ",
+        "\n  --legacy-2-7-mode ",
+        "\n  -V, --version ",
+        "\n  -l, --license ",
+        "service result:  HOST  SERVICE  CODE  OUTPUT",
+        "host result:     HOST  CODE  OUTPUT",
+        "use -ds 0x0a.\n",
+    ] {
+        assert!(help.contains(needle), "{needle:?} missing from:\n{help}");
+    }
+    assert!(help.lines().all(|l| l.len() <= 100), "{help}");
+    assert_run(&run::<&str>(&[], b""), 3, &help, "");
+    assert_run(&run(&["-V"], b""), 3, &banner(), "");
+    assert_run(&run(&["--version"], b""), 3, &banner(), "");
     let incorrect = "Incorrect command line arguments supplied\n";
     for args in [
         &["-H", "127.0.0.1", "-x"][..],
@@ -933,30 +951,39 @@ fn usage_texts() {
         &["-H", "127.0.0.1", "-to"],
         &["-H", "127.0.0.1", "-p5667"],
         &["-H", "127.0.0.1", "-d", "99999999999999999999"],
+        &["--legacy-2-7-mode", "-H", "127.0.0.1", "-x"],
     ] {
-        assert_run(&run(args, b""), 3, &usage(), incorrect);
+        assert_run(&run(args, b""), 3, &help, incorrect);
     }
-    // With --legacy-2-7-mode the C client leaves out the last two lines.
-    let short = usage().replace(
-        "When submitting multiple simultaneous results, separate each set with the ETB\ncharacter (^W or 0x17)\n",
+    assert_run(&run(&["-h", "--legacy-2-7-mode"], b""), 3, &help, "");
+    // The license notice follows the help, even after an error.
+    assert_run(
+        &run(&["-l"], b""),
+        3,
+        &format!("{}{LICENSE_NOTICE}", banner()),
         "",
     );
-    assert_run(&run(&["-h", "--legacy-2-7-mode"], b""), 3, &short, "");
-    // The license text follows the usage, even after an error.
-    let license = run(&["-l"], b"");
-    assert_eq!(license.code, 3);
-    assert!(license.stdout.starts_with(BANNER));
-    assert!(
-        license
-            .stdout
-            .ends_with("Foundation, Inc., 675 Mass Ave, Cambridge, MA 02139, USA.\n\n")
+    assert_run(
+        &run(&["-l", "-x"], b""),
+        3,
+        &format!("{help}\n{LICENSE_NOTICE}"),
+        incorrect,
     );
-    let both = run(&["-l", "-x"], b"");
-    assert_eq!(both.stderr, incorrect);
+    // Invoked under another name, the synopsis names it.
+    let mut cmd = Command::new(BIN);
+    std::os::unix::process::CommandExt::arg0(&mut cmd, "/usr/sbin/send_nsca");
+    let out = cmd.arg("-h").stdin(Stdio::null()).output().expect("run");
+    let named = String::from_utf8(out.stdout).expect("utf-8");
     assert_eq!(
-        both.stdout,
-        format!("{}{}", usage(), &license.stdout[BANNER.len()..])
+        named,
+        help.replace("Usage: send_nsca", "Usage: /usr/sbin/send_nsca")
+            .replace("or: send_nsca", "or: /usr/sbin/send_nsca")
     );
+    // Our own words only.
+    let all = run(&["--help", "-l"], b"").stdout;
+    for c_text in C_TEXTS {
+        assert!(!all.contains(c_text), "{c_text:?} in:\n{all}");
+    }
 }
 
 #[test]
@@ -982,21 +1009,27 @@ fn extended_help() {
     let rest = r
         .stdout
         .strip_prefix(usage().as_str())
-        .expect("C usage first");
+        .expect("the help of -h first");
     for needle in [
-        "--check-host <NAME>",
-        "--one-check-per-line",
-        "--strict",
-        "--dry-run",
-        "--password-file <FILE>",
-        "--password-env <VAR>",
-        "--set-delimiter <DELIM>",
-        "Sets are separated by ETB",
+        "--host, --port, --timeout,\n--config, --delimiter and --set-delimiter",
+        "\n      --one-check-per-line ",
+        "\n      --strict ",
+        "\n      --dry-run ",
+        "\n      --password-file <FILE> ",
+        "\n      --password-env <VAR> ",
+        "\n      --check-host <NAME> ",
+        "\n      --check-service <NAME> ",
+        "\n      --check-state <STATE> ",
         "Examples:",
+        "\n  255  a set longer than 5120 bytes\n",
+        "send_nsca(1)",
     ] {
-        assert!(rest.contains(needle), "{needle} missing from:\n{rest}");
+        assert!(rest.contains(needle), "{needle:?} missing from:\n{rest}");
     }
+    // The C options are named in a sentence, not listed again; the hidden one never shows.
+    assert!(!rest.contains("\n      --host"), "{rest}");
     assert!(!rest.contains("first-argument"));
+    assert!(r.stdout.lines().all(|l| l.len() <= 100), "{}", r.stdout);
 }
 
 // ---- extensions ----

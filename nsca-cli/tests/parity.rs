@@ -3,6 +3,10 @@
 //! exit code and command-file lines (timestamps aside), for methods 0 and 1 and both packet
 //! sizes.
 //!
+//! The one exception is the wording of the help, version and license texts, which is ours: where
+//! the C client prints one of them, ours must print the same kind (help, license notice, both,
+//! or the version alone), on stdout, with the same stderr and exit code.
+//!
 //! Skipped loudly when the Debian packages are not installed, unless `NSCA_REQUIRE_INTEROP=1`.
 
 use std::os::unix::process::CommandExt;
@@ -22,6 +26,41 @@ fn client(program: &Path, args: &[String], stdin: &[u8]) -> Output {
     let mut cmd = Command::new(program);
     cmd.arg0("send_nsca").args(args);
     run_with_stdin(&mut cmd, stdin)
+}
+
+/// Where the C client printed its banner, usage or license text: whether the usage and the
+/// license are there. `None` for any other output.
+fn c_info_kind(stdout: &[u8]) -> Option<(bool, bool)> {
+    let text = String::from_utf8_lossy(stdout);
+    text.starts_with("\nNSCA Client 2.10.2\n").then(|| {
+        (
+            text.contains("\nUsage: "),
+            text.contains("GNU General Public License"),
+        )
+    })
+}
+
+/// Our text of the same kind: the help (as `-h` prints it), the license notice, both, or the
+/// version alone.
+fn our_info(help: bool, license: bool) -> Vec<u8> {
+    let mut args = Vec::new();
+    if help {
+        args.push("-h".to_owned());
+    }
+    if license {
+        args.push("-l".to_owned());
+    }
+    if args.is_empty() {
+        args.push("-V".to_owned());
+    }
+    let out = client(Path::new(OURS), &args, b"");
+    assert_eq!(out.status.code(), Some(3), "{args:?}");
+    assert!(out.stderr.is_empty(), "{args:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("send_nsca (nsca-rs) "),
+        "{args:?}"
+    );
+    out.stdout
 }
 
 /// How many packets a client said it sent.
@@ -414,6 +453,7 @@ fn argument_parsing_parity() {
         (state % n as u64) as usize
     };
     let mut compared = 0;
+    let mut infos = 0;
     while compared < 250 {
         let mut args: Vec<String> =
             vec!["-H".into(), "127.0.0.1".into(), "-p".into(), closed.clone()];
@@ -430,12 +470,63 @@ fn argument_parsing_parity() {
             .iter()
             .map(|p| client(p, &args, b"h\ts\t0\to\n"))
             .collect();
+        let want_stdout = match c_info_kind(&outs[0].stdout) {
+            Some((help, license)) => {
+                infos += 1;
+                our_info(help, license)
+            }
+            None => outs[0].stdout.clone(),
+        };
         assert_eq!(
-            (outs[0].status.code(), &outs[0].stdout, &outs[0].stderr),
+            (outs[0].status.code(), &want_stdout, &outs[0].stderr),
             (outs[1].status.code(), &outs[1].stdout, &outs[1].stderr),
             "{args:?}"
         );
         compared += 1;
+    }
+    // Both kinds of outcome were compared: texts, and runs (errors or a closed port).
+    assert!(
+        (25..225).contains(&infos),
+        "{infos} texts in {compared} runs"
+    );
+}
+
+/// Help, version and license: the same kind of text as the C client's, on stdout, with the same
+/// stderr and exit code 3; the words are ours.
+#[test]
+fn texts_are_the_same_kind_as_the_c_clients() {
+    let Some(c) = real_program(C_SEND_NSCA, "the C send_nsca 2.10.2 client") else {
+        return;
+    };
+    for (args, kind) in [
+        (&[][..], (true, false)),
+        (&["-h"], (true, false)),
+        (&["-V"], (false, false)),
+        (&["--version"], (false, false)),
+        (&["-l"], (false, true)),
+        (&["--license"], (false, true)),
+        (&["-h", "-l"], (true, true)),
+        (&["-V", "-l"], (false, true)),
+        (&["-H", "127.0.0.1", "-x"], (true, false)),
+        (&["-l", "-x"], (true, true)),
+        (&["-H", "127.0.0.1", "-to", "0"], (true, false)),
+        (&["--legacy-2-7-mode", "-h"], (true, false)),
+    ] {
+        let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        let c_out = client(&c, &args, b"");
+        let ours = client(Path::new(OURS), &args, b"");
+        assert_eq!(c_info_kind(&c_out.stdout), Some(kind), "C {args:?}");
+        assert_eq!(
+            (c_out.status.code(), &c_out.stderr),
+            (ours.status.code(), &ours.stderr),
+            "{args:?}"
+        );
+        assert_eq!(ours.status.code(), Some(3));
+        assert_eq!(
+            String::from_utf8_lossy(&ours.stdout),
+            String::from_utf8_lossy(&our_info(kind.0, kind.1)),
+            "{args:?}"
+        );
     }
 }
 
