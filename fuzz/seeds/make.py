@@ -67,3 +67,18 @@ CONFIGS = {
 }
 for name, data in CONFIGS.items():
     write("config", name, data)
+
+# Nagios check-result files as the NSCA daemon writes them (nsca::checkresult::render).
+CHECKRESULTS = {
+    "service": b"### NSCA Passive Check Result ###\n# Time: Tue Nov 14 22:13:20 2023\n"
+    b"file_time=1700000000\n\n### Service Check Result ###\nhost_name=web1\n"
+    b"service_description=HTTP\ncheck_type=1\nscheduled_check=0\nreschedule_check=0\n"
+    b"latency=0\nstart_time=1700000000.0\nfinish_time=1700000000.0\nreturn_code=2\n"
+    b"output=down | t=5s\\nsince 10:00 C:\\\\tmp\n\n",
+    "host": b"### NSCA Passive Check Result ###\n# Time: Thu Jan  1 00:00:00 1970\n"
+    b"file_time=0\n\n### Host Check Result ###\nhost_name=db1\ncheck_type=1\n"
+    b"scheduled_check=0\nreschedule_check=0\nlatency=0\nstart_time=0.0\nfinish_time=0.0\n"
+    b"return_code=-1\noutput=\n\n",
+}
+for name, data in CHECKRESULTS.items():
+    write("checkresult_file", name, data)

@@ -12,6 +12,10 @@
 //!   `tokio`) `nsca::tokio`: an async client, a `Sender` handle with a bounded
 //!   queue, batching and reconnects, an async receiver, and tokio-util codecs.
 //!
+//! Around the protocol, two formats a receiver needs: [`checkresult`], the Nagios check-result
+//! spool file the daemon writes when `check_result_path` is set, and [`plugin_output`], which
+//! splits an output into text, long text and performance data the way Nagios reads it.
+//!
 //! # Sending a check result
 //!
 //! ```no_run
@@ -75,12 +79,14 @@
 #![warn(unreachable_pub)]
 
 mod check;
+pub mod checkresult;
 mod command;
 pub mod crypto;
 mod error;
 mod init;
 mod packet;
 mod password;
+pub mod plugin_output;
 mod session;
 
 pub mod blocking;

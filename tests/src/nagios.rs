@@ -138,6 +138,12 @@ impl Nagios {
         self.dir().join("nagios.cmd")
     }
 
+    /// Nagios' `check_result_path`: the spool directory it reaps check-result files from
+    /// (`cXXXXXX` files, each read once its empty `cXXXXXX.ok` exists).
+    pub fn check_result_path(&self) -> PathBuf {
+        self.dir().join("checkresults")
+    }
+
     /// `status.dat`.
     pub fn status_file(&self) -> PathBuf {
         self.dir().join("status.dat")
