@@ -196,3 +196,60 @@ fn text_is_output_and_long_output() {
     assert_eq!(split(b"").text(), "");
     assert_eq!(split(b"\nonly long").text(), "\nonly long");
 }
+
+mod properties {
+    use nsca::plugin_output::split;
+    use proptest::prelude::*;
+
+    /// Text from the characters that matter to the split, plus some UTF-8.
+    fn text() -> impl Strategy<Value = String> {
+        proptest::collection::vec(
+            prop::sample::select(vec![
+                'a', 'b', ' ', '|', '\'', '\n', '\r', '\t', '=', ';', 'é',
+            ]),
+            0..60,
+        )
+        .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    fn is_space(c: char) -> bool {
+        matches!(c, ' ' | '\t' | '\r' | '\n')
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let _ = split(&bytes);
+        }
+
+        #[test]
+        fn shapes_of_the_parts(input in text()) {
+            let parts = split(input.as_bytes());
+            prop_assert!(!parts.output.contains(['\n', '|']));
+            prop_assert_eq!(parts.output.trim_matches(is_space), parts.output.as_str());
+            for item in &parts.perfdata {
+                prop_assert!(!item.is_empty());
+                if !item.starts_with('\'') {
+                    prop_assert!(!item.contains(is_space), "{:?}", item);
+                }
+            }
+        }
+
+        #[test]
+        fn without_a_bar_everything_is_text(input in text()) {
+            let input = input.replace('|', "");
+            let parts = split(input.as_bytes());
+            prop_assert!(parts.perfdata.is_empty());
+            let body = input.strip_suffix('\n').unwrap_or(&input);
+            let (first, rest) = body.split_once('\n').unwrap_or((body, ""));
+            prop_assert_eq!(parts.output.as_str(), first.trim_matches(is_space));
+            prop_assert_eq!(parts.long_output.as_str(), rest);
+        }
+
+        #[test]
+        fn perfdata_items_are_the_words_after_the_bar(words in proptest::collection::vec("[a-z=;0-9]{1,8}", 0..6)) {
+            let input = format!("OK | {}\nlong", words.join("  "));
+            prop_assert_eq!(split(input.as_bytes()).perfdata, words);
+        }
+    }
+}
