@@ -117,24 +117,41 @@ impl DaemonConfig {
     }
 }
 
-/// The real `nsca` daemon, running in the foreground (`-f --single`) on a free loopback port
-/// with its own config and command file. Killed on drop.
+/// An NSCA daemon under test, running in the foreground (`-f -c nsca.cfg --single`) on a free
+/// loopback port with its own config and command file: the real C one ([`Daemon::start`]) or
+/// this workspace's ([`Daemon::start_ours`]), started from the same config so that parity tests
+/// can run one scenario against both. Killed on drop.
 #[derive(Debug)]
 pub struct Daemon {
     child: Child,
     addr: SocketAddr,
     command_file: PathBuf,
     dir: TempDir,
+    log: PathBuf,
 }
 
 impl Daemon {
-    /// Starts the daemon, or returns `None` (after a loud notice) when it is not installed and
-    /// interop is not required.
+    /// Starts the real C daemon, or returns `None` (after a loud notice) when it is not
+    /// installed and interop is not required.
     ///
     /// # Panics
     /// When the daemon is installed but does not come up.
     pub fn start(config: &DaemonConfig) -> Option<Self> {
         let program = real_program(NSCA_DAEMON, "the NSCA 2.10.2 daemon")?;
+        Some(Self::start_program(&program, config))
+    }
+
+    /// Starts this workspace's daemon (`program`: the `nsca` binary, `CARGO_BIN_EXE_nsca` in
+    /// the daemon's tests) with the same config the C daemon would get; its stderr log is
+    /// [`Daemon::log`].
+    ///
+    /// # Panics
+    /// When it does not come up.
+    pub fn start_ours(program: &Path, config: &DaemonConfig) -> Self {
+        Self::start_program(program, config)
+    }
+
+    fn start_program(program: &Path, config: &DaemonConfig) -> Self {
         let dir = TempDir::new("daemon").expect("temp dir");
         let command_file = match &config.command_file {
             Some(path) => path.clone(),
@@ -144,6 +161,7 @@ impl Daemon {
                 path
             }
         };
+        let log = dir.path().join("daemon.log");
         let mut last_error = String::new();
         for _ in 0..8 {
             let port = free_port(config.bind);
@@ -164,30 +182,36 @@ impl Daemon {
                 cfg.push('\n');
             }
             fs::write(&cfg_path, cfg).expect("write nsca.cfg");
-            let mut child = Command::new(&program)
+            let log_file = fs::File::create(&log).expect("daemon log");
+            let mut child = Command::new(program)
                 .arg("-f")
                 .arg("-c")
                 .arg(&cfg_path)
                 .arg("--single")
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::piped())
+                .stderr(log_file)
                 .spawn()
                 .expect("spawn nsca");
             let addr = SocketAddr::new(config.bind, port);
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 if let Ok(Some(status)) = child.try_wait() {
-                    last_error = format!("nsca exited with {status} (port {port})");
+                    last_error = format!(
+                        "{} exited with {status} (port {port}): {}",
+                        program.display(),
+                        fs::read_to_string(&log).unwrap_or_default()
+                    );
                     break;
                 }
                 if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
-                    return Some(Self {
+                    return Self {
                         child,
                         addr,
                         command_file,
                         dir,
-                    });
+                        log,
+                    };
                 }
                 if Instant::now() > deadline {
                     let _ = child.kill();
@@ -199,6 +223,54 @@ impl Daemon {
             }
         }
         panic!("could not start the NSCA daemon: {last_error}");
+    }
+
+    /// What the daemon wrote to stderr (our daemon logs there with `-f`; the C daemon logs
+    /// only to syslog, so this stays empty for it).
+    pub fn log(&self) -> String {
+        fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// The daemon's pid.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Sends `signal` (a name `kill` understands: HUP, TERM, USR1...) to the daemon.
+    pub fn signal(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+    }
+
+    /// Waits (at most `timeout`) for the daemon to exit; its exit status, if it did.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The command file (or FIFO) it writes to.
+    pub fn command_file(&self) -> &Path {
+        &self.command_file
+    }
+
+    /// Its `nsca.cfg`.
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.path().join("nsca.cfg")
+    }
+
+    /// Its `alternate_dump_file`.
+    pub fn dump_file(&self) -> PathBuf {
+        self.dir.path().join("dump")
     }
 
     /// Where it listens.
