@@ -28,12 +28,18 @@ use crate::check::CheckResult;
 pub fn command_line(check: &CheckResult, time: u64) -> Vec<u8> {
     let mut line = Vec::with_capacity(64 + check.output().len());
     line.extend_from_slice(format!("[{time}] ").as_bytes());
-    match check.service_description() {
+    // The 2.10.1+ daemon cuts the service at its first line feed, then writes a host check
+    // when nothing is left.
+    match check
+        .service_description()
+        .map(first_line)
+        .filter(|s| !s.is_empty())
+    {
         Some(service) => {
             line.extend_from_slice(b"PROCESS_SERVICE_CHECK_RESULT;");
             line.extend_from_slice(first_line(check.host_name()));
             line.push(b';');
-            line.extend_from_slice(first_line(service));
+            line.extend_from_slice(service);
         }
         None => {
             line.extend_from_slice(b"PROCESS_HOST_CHECK_RESULT;");
@@ -75,6 +81,12 @@ mod tests {
         assert_eq!(
             command_line(&check, 5),
             b"[5] PROCESS_SERVICE_CHECK_RESULT;h;svc;-1;back\\\\slash\\nnew\rcr;semi\tt".to_vec()
+        );
+        // A service that is empty once cut at its line feed: a host check, as in C.
+        let check = CheckResult::service("h", "\nsvc", 0, "out");
+        assert_eq!(
+            command_line(&check, 5),
+            b"[5] PROCESS_HOST_CHECK_RESULT;h;0;out".to_vec()
         );
     }
 }

@@ -37,6 +37,7 @@ fn configs(method: EncryptionMethod, password: &str) -> (ClientConfig, ReceiverC
             password: password.into(),
             read_timeout: Duration::from_secs(3),
             max_connections: 2000,
+            max_packet_age: 0,
         },
     )
 }
