@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # The main job, end to end: build our send_nsca and send passive check results with it.
 #
-#   ./demo.sh                      start a receiver of our own on 127.0.0.1 and send to it:
-#                                  three hand-written checks, then two OSSEC alerts through the
+#   ./demo.sh                      start our nsca daemon on 127.0.0.1 (a temporary nsca.cfg,
+#                                  the command file a temporary file) and send to it: three
+#                                  hand-written checks, then two OSSEC alerts through the
 #                                  active-response script (contrib/ossec/nagios-alert.sh)
 #   ./demo.sh HOST [PORT [CFG]]    send to a real NSCA daemon (send_nsca.cfg CFG for the
 #                                  password and method; default /etc/send_nsca.cfg if present)
 #
-# With no host given, the receiver prints each result as the line the NSCA daemon would write
-# to Nagios' command file, so you see exactly what Nagios would get.
+# With no host given, the demo prints the daemon's command file: exactly what Nagios would read.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-echo "==> building send_nsca and the demo receiver (release)"
+echo "==> building send_nsca and the nsca daemon (release)"
 cargo build --release --locked -q -p nsca-cli --bin send_nsca
-cargo build --release --locked -q -p nsca --example receiver
+cargo build --release --locked -q -p nsca-daemon --bin nsca
 target_dir=${CARGO_TARGET_DIR:-target}
 send_nsca=$target_dir/release/send_nsca
 
@@ -35,10 +35,21 @@ if [ $# -ge 1 ]; then
 fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-out=$(mktemp)
-"$target_dir/release/examples/receiver" "127.0.0.1:$port" 1 demo-password >"$out" 2>/dev/null &
+work=$(mktemp -d)
+out=$work/nagios.cmd
+: >"$out"
+cat >"$work/nsca.cfg" <<CFG
+server_address=127.0.0.1
+server_port=$port
+command_file=$out
+append_to_file=1
+alternate_dump_file=$work/nsca.dump
+decryption_method=1
+password=demo-password
+CFG
+"$target_dir/release/nsca" -f -c "$work/nsca.cfg" 2>"$work/nsca.log" &
 receiver=$!
-trap 'kill $receiver 2>/dev/null; rm -f "$out" "$cfg"' EXIT
+trap 'kill $receiver 2>/dev/null; rm -rf "$work" "$cfg"' EXIT
 cfg=$(mktemp)
 printf 'password=demo-password\nencryption_method=1\n' >"$cfg"
 for _ in $(seq 100); do
@@ -46,7 +57,7 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 
-echo "==> sending 3 check results to our receiver on 127.0.0.1:$port (XOR, password from $cfg)"
+echo "==> sending 3 check results to our nsca daemon on 127.0.0.1:$port (XOR, password from $cfg)"
 checks | "$send_nsca" -H 127.0.0.1 -p "$port" -c "$cfg"
 
 wait_lines() {
@@ -60,7 +71,7 @@ wait_lines 3
 # OSSEC's side: the active-response script finds each alert in alerts.log by its id and sends
 # it as one passive check, exactly as ossec-execd would run it.
 ossec=$(mktemp -d)
-trap 'kill $receiver 2>/dev/null; rm -rf "$out" "$cfg" "$ossec"' EXIT
+trap 'kill $receiver 2>/dev/null; rm -rf "$work" "$cfg" "$ossec"' EXIT
 mkdir -p "$ossec/etc" "$ossec/logs/alerts"
 cp tests/data/ossec/alerts.log "$ossec/logs/alerts/alerts.log"
 send_nsca_abs=$(cd "$(dirname "$send_nsca")" && pwd)/send_nsca
@@ -77,6 +88,8 @@ NAGIOS_ALERT_CONF=$ossec/etc/nagios-alert.conf contrib/ossec/nagios-alert.sh add
 wait_lines 5
 sed 's/^/    /' "$ossec/logs/active-responses.log"
 
-echo "==> what the NSCA daemon would write to Nagios' command file:"
+echo "==> what our nsca daemon wrote to the command file (what Nagios reads):"
 cat "$out"
+echo "==> the daemon's log:"
+sed 's/^/    /' "$work/nsca.log"
 [ "$(wc -l <"$out")" -ge 5 ]
