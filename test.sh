@@ -2,8 +2,9 @@
 # Runs every test of the workspace on a fresh Debian machine.
 #
 # - installs what the suite needs when it is missing: Debian's nsca, nsca-client and
-#   nagios4-core (the real programs the interop tests run), and cargo-fuzz for the nightly
-#   toolchain;
+#   nagios4-core (the real programs the interop tests run), lintian, mandoc and man-db (for the
+#   package and the manual pages), cargo-deb, and cargo-fuzz for the nightly toolchain;
+# - builds the Debian package (cargo deb -p nsca-cli) for nsca-cli/tests/package.rs;
 # - runs all unit, integration and interop tests with NSCA_REQUIRE_INTEROP=1, so that a missing
 #   daemon fails the run instead of skipping tests;
 # - builds every fuzz target and runs each for FUZZ_SECONDS (default 30).
@@ -20,7 +21,8 @@ as_root() {
 }
 
 missing=()
-for pkg in nsca nsca-client nagios4-core; do
+# lintian, mandoc and man-db check the Debian package and the manual pages.
+for pkg in nsca nsca-client nagios4-core lintian mandoc man-db; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -32,6 +34,15 @@ fi
 export NSCA_REQUIRE_INTEROP=1
 # The async receiver test opens 1,000 connections at once (2,000 descriptors in one process).
 ulimit -n 8192 2>/dev/null || true
+
+# The Debian package (a release build), which nsca-cli/tests/package.rs checks.
+if ! cargo deb --version >/dev/null 2>&1; then
+    say "installing cargo-deb"
+    cargo install cargo-deb --locked
+fi
+say "cargo deb -p nsca-cli (the nsca-rs Debian package)"
+NSCA_RS_DEB="$(cargo deb -p nsca-cli --locked | tail -n 1)"
+export NSCA_RS_DEB
 
 say "cargo test (workspace, interop required)"
 cargo test --workspace --locked

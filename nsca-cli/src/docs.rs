@@ -51,7 +51,7 @@ pub fn command() -> Command {
                 .short('h')
                 .long("help")
                 .action(ArgAction::SetTrue)
-                .help("Print the help: -h the C client's options and the input format, --help also this version's own options, examples and exit codes"),
+                .help("Print the help; --help adds this version's own options, examples and the exit status"),
         )
         .arg(
             Arg::new("version")
