@@ -154,7 +154,7 @@ impl Dispatcher {
                     }
                 }
             }
-            while pending.len() < 1024 {
+            while pending.len() < self.config.borrow().max_queued_results.clamp(1, 1024) {
                 match self.rx.try_recv() {
                     Ok(received) => self.take(received, &mut sinks, &mut pending).await,
                     Err(mpsc::error::TryRecvError::Empty) => break,
