@@ -107,16 +107,13 @@ pub fn parse(program: &str, args: &[OsString], cwd: &std::path::Path) -> Request
             text: format!("{}{}", banner(), usage(program)),
         };
     }
-    let cli = match Cli::try_parse_from(
-        std::iter::once(OsString::from("nsca")).chain(args.iter().cloned()),
-    ) {
-        Ok(cli) => cli,
-        Err(_) => {
-            return Request::Exit {
-                error: Some(BAD_ARGUMENTS),
-                text: format!("{}{}", banner(), usage(program)),
-            };
-        }
+    let parsed =
+        Cli::try_parse_from(std::iter::once(OsString::from("nsca")).chain(args.iter().cloned()));
+    let Ok(cli) = parsed else {
+        return Request::Exit {
+            error: Some(BAD_ARGUMENTS),
+            text: format!("{}{}", banner(), usage(program)),
+        };
     };
     if cli.help || cli.version || cli.license {
         let mut text = banner();

@@ -1,0 +1,171 @@
+"""Driver of bench/compare-nsca-daemon.sh (see there): runs both daemons under the same load and
+prints a Markdown table."""
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+OURS = os.path.join(ROOT, "target/release/nsca")
+LOAD = os.path.join(ROOT, "target/release/examples/nsca_load")
+C_NSCA = "/usr/sbin/nsca"
+PASSWORD = "benchmark password"
+SEQ = re.compile(rb"seq=(\d+)")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def count_lines(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
+
+
+class Daemon:
+    def __init__(self, program, method, sink, tmp):
+        self.tmp = tmp
+        self.out = os.path.join(tmp, "lines")
+        cmd = os.path.join(tmp, "nagios.cmd")
+        self.drain = None
+        if sink == "fifo":
+            os.mkfifo(cmd)
+            fd = os.open(cmd, os.O_RDWR)
+            self.drain = subprocess.Popen(["cat"], stdin=fd, stdout=open(self.out, "wb"))
+            os.close(fd)
+        else:
+            open(cmd, "wb").close()
+            self.out = cmd
+        self.port = free_port()
+        cfg = os.path.join(tmp, "nsca.cfg")
+        with open(cfg, "w") as f:
+            f.write(
+                f"server_address=127.0.0.1\nserver_port={self.port}\ncommand_file={cmd}\n"
+                f"alternate_dump_file={tmp}/dump\nappend_to_file=1\ndebug=0\n"
+                f"decryption_method={method}\npassword={PASSWORD}\nmax_packet_age=30\n"
+            )
+        self.proc = subprocess.Popen(
+            [program, "-f", "-c", cfg, "--single"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError(f"{program} did not listen")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        if self.drain:
+            time.sleep(0.3)
+            self.drain.kill()
+
+
+def run(program, method, sink, connections, per, parallel):
+    total = connections * per
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Daemon(program, method, sink, tmp)
+        cpu0 = cpu_seconds(d.proc.pid)
+        start = time.time()
+        load = subprocess.Popen(
+            [LOAD, f"127.0.0.1:{d.port}", str(method), PASSWORD, str(connections), str(per),
+             str(parallel)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        last, last_change, end = 0, time.time(), time.time()
+        while True:
+            n = count_lines(d.out)
+            if n != last:
+                last, last_change, end = n, time.time(), time.time()
+            if n >= total and load.poll() is not None:
+                break
+            if time.time() - last_change > 15 and load.poll() is not None:
+                break
+            time.sleep(0.02)
+        load.wait()
+        cpu = cpu_seconds(d.proc.pid) - cpu0
+        rss = peak_rss_kib(d.proc.pid)
+        d.stop()
+        with open(d.out, "rb") as f:
+            seqs = SEQ.findall(f.read())
+        unique = len(set(seqs))
+        lost = total - unique
+        dups = len(seqs) - unique
+        secs = max(end - start, 1e-9)
+        return {
+            "rate": unique / secs,
+            "cpu100k": cpu * 100000 / max(unique, 1),
+            "rss": rss,
+            "lost": lost,
+            "dups": dups,
+        }
+
+
+def rss_with_open_connections(n=1000):
+    with tempfile.TemporaryDirectory() as tmp:
+        d = Daemon(OURS, 1, "file", tmp)
+        load = subprocess.Popen(
+            [LOAD, f"127.0.0.1:{d.port}", "1", PASSWORD, str(n), "1", str(n), "4"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        load.wait()
+        rss = peak_rss_kib(d.proc.pid)
+        lines = count_lines(d.out)
+        d.stop()
+        return rss, lines
+
+
+def main():
+    batched, single = int(sys.argv[1]), int(sys.argv[2])
+    methods = [int(m) for m in sys.argv[3].split()]
+    sinks = sys.argv[4].split()
+    loads = [("batched", 50, max(batched // 50, 1), 50), ("one per connection", single, 1, 50)]
+    print(f"| load | method | sink | daemon | results/s | CPU s per 100k | peak RSS MiB | lost | duplicated |")
+    print("|---|--:|---|---|--:|--:|--:|--:|--:|")
+    for name, conns, per, parallel in loads:
+        for method in methods:
+            for sink in sinks:
+                rows = {}
+                for label, program in (("C 2.10.2", C_NSCA), ("ours", OURS)):
+                    r = run(program, method, sink, conns, per, parallel)
+                    rows[label] = r
+                    print(f"| {name} ({conns * per} results) | {method} | {sink} | {label} | "
+                          f"{r['rate']:,.0f} | {r['cpu100k']:.2f} | {r['rss'] / 1024:.1f} | "
+                          f"{r['lost']} | {r['dups']} |", flush=True)
+                c, o = rows["C 2.10.2"], rows["ours"]
+                print(f"| | | | **ours/C** | **{o['rate'] / max(c['rate'], 1e-9):.1f}x** | "
+                      f"**{o['cpu100k'] / max(c['cpu100k'], 1e-9):.2f}x** | | | |", flush=True)
+    rss, lines = rss_with_open_connections()
+    print(f"\nOur daemon with 1,000 connections open at once: peak RSS {rss / 1024:.1f} MiB "
+          f"({lines} of 1000 results written).")
+
+
+if __name__ == "__main__":
+    main()
