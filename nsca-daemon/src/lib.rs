@@ -171,6 +171,15 @@ async fn serve(
     listeners: Vec<std::net::TcpListener>,
     detached: bool,
 ) -> u8 {
+    // Signal handlers first: a SIGTERM that arrives once the port accepts must stop the daemon
+    // the graceful way.
+    let mut signals = match Signals::new() {
+        Ok(signals) => signals,
+        Err(e) => {
+            error!("cannot install signal handlers: {e}");
+            return cli::EXIT_FAILURE;
+        }
+    };
     let stats = Arc::new(Stats::default());
     let queue = config.max_queued_results.max(1);
     let slots = config.max_connections.max(1);
@@ -209,13 +218,6 @@ async fn serve(
             error!("cannot serve metrics on {addr}: {e}");
         }
     }
-    let mut signals = match Signals::new() {
-        Ok(signals) => signals,
-        Err(e) => {
-            error!("cannot install signal handlers: {e}");
-            return cli::EXIT_FAILURE;
-        }
-    };
     notice!(
         "listening on {} (nsca-rs {}), queue of {queue} results, at most {slots} connections",
         addrs
