@@ -53,8 +53,8 @@ pub fn client_config() -> ClientConfig {
     }
 }
 
-/// Starts our daemon, and waits for its "listening on" line: its port accepts connections a
-/// little before its signal handlers are installed, and a signal in between would stop it.
+/// Starts our daemon, and waits for its "listening on" line (the fixture returns as soon as
+/// the port accepts; the line comes once the whole daemon is up).
 pub fn start(config: &DaemonConfig) -> Daemon {
     let daemon = Daemon::start_ours(ours(), config);
     wait_log(&daemon, Duration::from_secs(10), |l| {
