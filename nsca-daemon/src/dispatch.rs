@@ -139,7 +139,13 @@ impl Dispatcher {
             if self.config.has_changed().unwrap_or(false) {
                 let config = Arc::clone(&self.config.borrow_and_update());
                 self.shutdown_timeout = config.shutdown_timeout;
-                sinks = Sinks::new(&config);
+                let mut new = Sinks::new(&config);
+                if let (Some(new_cmd), Some(old_cmd)) =
+                    (new.command.as_mut(), sinks.command.as_ref())
+                {
+                    new_cmd.inherit(old_cmd);
+                }
+                sinks = new;
                 info!("sinks reconfigured");
             }
             if pending.is_empty() {

@@ -405,8 +405,6 @@ fn sighup_moving_the_port_under_load_loses_nothing() {
 /// wait for the pipe to come back, not go to the dump file because the reload forgot that the
 /// pipe existed.
 #[test]
-#[ignore = "daemon bug: a reload rebuilds the command-file sink, which forgets that the pipe \
-            existed, so results waiting for a vanished pipe are dumped at once"]
 fn sighup_while_the_pipe_is_gone_keeps_results_waiting() {
     let (_dir, fifo) = fifo();
     let daemon = start(&DaemonConfig {

@@ -81,6 +81,15 @@ impl CommandFile {
         self
     }
 
+    /// Keeps what `old` learnt about the same path (that it existed, since when it is missing),
+    /// so that a reload during a Nagios restart still waits for the pipe instead of dumping.
+    pub fn inherit(&mut self, old: &Self) {
+        if self.path == old.path {
+            self.seen |= old.seen;
+            self.missing_since = old.missing_since;
+        }
+    }
+
     /// The path.
     pub fn path(&self) -> &std::path::Path {
         &self.path
