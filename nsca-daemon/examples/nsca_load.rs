@@ -55,18 +55,23 @@ fn main() {
                 for attempt in 0..5 {
                     match Client::connect_addrs(&[addr], &config).await {
                         Ok(mut client) => {
-                            for i in 0..per {
-                                let seq = c * per + i;
-                                let check = CheckResult::service(
-                                    format!("host{:03}", c % 1000),
-                                    "load",
-                                    (seq % 4) as i16,
-                                    format!("LOAD OK - seq={seq} | value={i}"),
-                                );
-                                if client.send(&check).await.is_err() {
-                                    break;
+                            let checks: Vec<CheckResult> = (0..per)
+                                .map(|i| {
+                                    let seq = c * per + i;
+                                    CheckResult::service(
+                                        format!("host{:03}", c % 1000),
+                                        "load",
+                                        (seq % 4) as i16,
+                                        format!("LOAD OK - seq={seq} | value={i}"),
+                                    )
+                                })
+                                .collect();
+                            // Gathered into large writes, as a batching client sends.
+                            for chunk in checks.chunks(256) {
+                                match client.send_all(chunk).await {
+                                    Ok(n) => sent += n,
+                                    Err(_) => break,
                                 }
-                                sent += 1;
                             }
                             if hold > 0 {
                                 let until = start + Duration::from_secs(hold);
