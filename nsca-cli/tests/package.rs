@@ -21,8 +21,12 @@ use nsca_tests::{
 
 /// Every file the package holds (directories aside).
 const FILES: &[&str] = &[
+    "/etc/nsca.cfg",
     "/etc/send_nsca.cfg",
+    "/lib/systemd/system/nsca.service",
+    "/usr/sbin/nsca",
     "/usr/sbin/send_nsca",
+    "/usr/share/bash-completion/completions/nsca",
     "/usr/share/bash-completion/completions/send_nsca",
     "/usr/share/doc/nsca-rs/README.send_nsca.md",
     "/usr/share/doc/nsca-rs/changelog.Debian.gz",
@@ -37,10 +41,14 @@ const FILES: &[&str] = &[
     "/usr/share/doc/nsca-rs/examples/ossec/nagios-hosts.map",
     "/usr/share/doc/nsca-rs/examples/ossec/ossec.conf.snippet",
     "/usr/share/doc/nsca-rs/ossec-nagios.md",
+    "/usr/share/fish/vendor_completions.d/nsca.fish",
     "/usr/share/fish/vendor_completions.d/send_nsca.fish",
     "/usr/share/lintian/overrides/nsca-rs",
     "/usr/share/man/man1/send_nsca.1.gz",
+    "/usr/share/man/man5/nsca.cfg.5.gz",
     "/usr/share/man/man5/send_nsca.cfg.5.gz",
+    "/usr/share/man/man8/nsca.8.gz",
+    "/usr/share/zsh/vendor-completions/_nsca",
     "/usr/share/zsh/vendor-completions/_send_nsca",
 ];
 
@@ -126,8 +134,45 @@ fn control_fields() {
         std::fs::read_to_string(control.path().join("DEBIAN/conffiles")).expect("conffiles");
     assert_eq!(
         conffiles.lines().collect::<BTreeSet<_>>(),
-        BTreeSet::from(["/etc/send_nsca.cfg"])
+        BTreeSet::from(["/etc/nsca.cfg", "/etc/send_nsca.cfg"])
     );
+    // The unit is neither enabled nor started by the package, only re-enabled when it was
+    // enabled before (Debian's nsca), and unmasked after Debian's nsca masked it on removal.
+    let postinst =
+        std::fs::read_to_string(control.path().join("DEBIAN/postinst")).expect("postinst");
+    for needle in [
+        "deb-systemd-helper unmask nsca.service",
+        "deb-systemd-helper --quiet was-enabled nsca.service",
+        "deb-systemd-invoke try-restart nsca.service",
+    ] {
+        assert!(postinst.contains(needle), "{needle} missing:\n{postinst}");
+    }
+    let code: String = postinst
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .collect();
+    for word in [
+        "invoke start",
+        "invoke restart",
+        "systemctl start",
+        "enable --now",
+    ] {
+        assert!(!code.contains(word), "{word:?} in postinst:\n{postinst}");
+    }
+    let prerm = std::fs::read_to_string(control.path().join("DEBIAN/prerm")).expect("prerm");
+    assert!(prerm.contains("deb-systemd-invoke stop nsca.service"));
+    for script in ["postinst", "prerm", "postrm"] {
+        let out = Command::new("sh")
+            .arg("-n")
+            .arg(control.path().join("DEBIAN").join(script))
+            .output()
+            .expect("sh -n");
+        assert!(
+            out.status.success(),
+            "sh -n {script}: {}",
+            text(&out.stderr)
+        );
+    }
 }
 
 #[test]
@@ -182,8 +227,7 @@ fn lintian_is_clean() {
         "lintian {:?}:\n{report}",
         out.status
     );
-    // The overrides are all used: lintian reports an unused one as a warning above, and this
-    // makes sure the file is really read.
+    // The overrides file is read and each override is used (an unused one is a warning above).
     let out = Command::new("lintian")
         .args(["--pedantic", "--show-overrides"])
         .arg(&deb)
@@ -215,6 +259,8 @@ fn documentation_is_the_generated_one() {
             "usr/share/man/man5/send_nsca.cfg.5.gz",
             "man/send_nsca.cfg.5",
         ),
+        ("usr/share/man/man8/nsca.8.gz", "man/nsca.8"),
+        ("usr/share/man/man5/nsca.cfg.5.gz", "man/nsca.cfg.5"),
     ] {
         let out = Command::new("gzip")
             .arg("-dc")
@@ -238,21 +284,89 @@ fn documentation_is_the_generated_one() {
             "usr/share/fish/vendor_completions.d/send_nsca.fish",
             "completions/send_nsca.fish",
         ),
+        (
+            "usr/share/bash-completion/completions/nsca",
+            "completions/nsca.bash",
+        ),
+        (
+            "usr/share/zsh/vendor-completions/_nsca",
+            "completions/_nsca",
+        ),
+        (
+            "usr/share/fish/vendor_completions.d/nsca.fish",
+            "completions/nsca.fish",
+        ),
         ("etc/send_nsca.cfg", "../contrib/send_nsca.cfg"),
+        ("etc/nsca.cfg", "../contrib/nsca.cfg"),
+        (
+            "lib/systemd/system/nsca.service",
+            "../contrib/systemd/nsca.service",
+        ),
     ] {
         let got = std::fs::read(root.path().join(packaged)).expect(packaged);
         let want = std::fs::read(crate_dir.join(committed)).expect(committed);
         assert!(got == want, "{packaged} differs from {committed}");
     }
-    let out = Command::new("bash")
-        .arg("-n")
-        .arg(
-            root.path()
-                .join("usr/share/bash-completion/completions/send_nsca"),
+    for script in ["send_nsca", "nsca"] {
+        let out = Command::new("bash")
+            .arg("-n")
+            .arg(
+                root.path()
+                    .join("usr/share/bash-completion/completions")
+                    .join(script),
+            )
+            .output()
+            .expect("bash -n");
+        assert!(out.status.success(), "bash -n: {}", text(&out.stderr));
+    }
+}
+
+/// The unpacked daemon is the one these sources build, and the unpacked send_nsca delivers to
+/// it, encrypted with AES (method 14).
+#[test]
+fn unpacked_nsca_receives_from_unpacked_send_nsca() {
+    let Some(deb) = package() else { return };
+    let root = unpack(&deb);
+    let nsca = root.path().join("usr/sbin/nsca");
+    let out = Command::new(&nsca).arg("-V").output().expect("run nsca -V");
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (Some(3), nsca_daemon::cli::banner()),
+        "the packaged nsca -V differs from the one built from these sources"
+    );
+    let out = Command::new(&nsca).arg("-h").output().expect("run nsca -h");
+    assert_eq!(
+        text(&out.stdout),
+        format!(
+            "{}{}",
+            nsca_daemon::cli::banner(),
+            nsca_daemon::cli::usage(nsca.to_str().expect("utf-8"))
         )
-        .output()
-        .expect("bash -n");
-    assert!(out.status.success(), "bash -n: {}", text(&out.stderr));
+    );
+    let daemon = Daemon::start_ours(&nsca, &DaemonConfig::new(14, "package secret"));
+    let dir = TempDir::new("deb-client").expect("temp dir");
+    let config = dir.path().join("send_nsca.cfg");
+    std::fs::write(&config, "encryption_method=14\npassword=package secret\n").expect("cfg");
+    let port = daemon.port().to_string();
+    let mut cmd = Command::new(root.path().join("usr/sbin/send_nsca"));
+    cmd.args(["-H", "127.0.0.1", "-p", &port, "-c"])
+        .arg(&config);
+    let out = run_with_stdin(&mut cmd, b"deb\tAES\t2\tfrom package to package\n");
+    assert_eq!(
+        (out.status.code(), text(&out.stdout)),
+        (
+            Some(0),
+            "1 data packet(s) sent to host successfully.\n".to_owned()
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        settled(&daemon, 1),
+        ["PROCESS_SERVICE_CHECK_RESULT;deb;AES;2;from package to package"],
+        "daemon log:\n{}",
+        daemon.log()
+    );
 }
 
 /// The unpacked send_nsca is the one these sources build, and it delivers to the real daemon
