@@ -14,7 +14,9 @@
 //!
 //! Around the protocol, two formats a receiver needs: [`checkresult`], the Nagios check-result
 //! spool file the daemon writes when `check_result_path` is set, and [`plugin_output`], which
-//! splits an output into text, long text and performance data the way Nagios reads it.
+//! splits an output into text, long text and performance data the way Nagios reads it. A
+//! sender that keeps results to send later can store them as a [`batch::Batch`]: versioned,
+//! checksummed bytes that read back exactly or fail with a precise error.
 //!
 //! # Sending a check result
 //!
@@ -78,6 +80,7 @@
 #![cfg_attr(not(fuzzing), deny(missing_docs))]
 #![warn(unreachable_pub)]
 
+pub mod batch;
 mod check;
 pub mod checkresult;
 mod command;

@@ -131,6 +131,50 @@ impl Client {
         }
     }
 
+    /// Closes the sending side, then waits up to `timeout` for the daemon to close its side,
+    /// and returns the number of packets written.
+    ///
+    /// NSCA has no acknowledgement, but a daemon reads its connection until the end of the
+    /// stream and only then closes it (the C daemon and this workspace's do): once the
+    /// connection ends cleanly here, the daemon has read every packet written on it. It may
+    /// still have rejected them (a wrong password shows only in its log). When it dies or
+    /// drops the connection before reading everything, the end is a reset instead, and this
+    /// returns an error: the packets may or may not have reached it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the shutdown fails, or when waiting for the daemon's close ends in an
+    /// error: a reset, or the timeout (`WouldBlock` or `TimedOut`).
+    pub fn finish_and_wait_close(mut self, timeout: Duration) -> Result<u64, Error> {
+        const WAITING: &str = "waiting for the daemon to close the connection";
+        self.stream
+            .shutdown(Shutdown::Write)
+            .map_err(Error::io("closing the connection"))?;
+        let deadline = Instant::now() + timeout;
+        let mut buf = [0u8; 512];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(Error::io(WAITING)(io::ErrorKind::TimedOut.into()));
+            }
+            self.stream
+                .set_read_timeout(Some(left))
+                .map_err(Error::io("setting the read timeout"))?;
+            match self.stream.read(&mut buf) {
+                Ok(0) => return Ok(self.outbox.written()),
+                // NSCA daemons send nothing after the init packet; anything else is ignored.
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(WAITING)(e)),
+            }
+        }
+    }
+
+    /// The connected socket, for what this type does not do itself (changing its timeouts,
+    /// shutting it down from another thread through [`TcpStream::try_clone`]).
+    pub fn get_ref(&self) -> &TcpStream {
+        &self.stream
+    }
+
     fn flush(&mut self) -> Result<(), Error> {
         while !self.outbox.unsent().is_empty() {
             match self.stream.write(self.outbox.unsent()) {
@@ -181,4 +225,92 @@ fn read_init(stream: &mut TcpStream, timeout: Duration) -> Result<InitPacket, Er
         }
     }
     Ok(InitPacket::from_bytes(&buf))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::TcpListener;
+    use std::thread;
+
+    use super::*;
+    use crate::crypto::EncryptionMethod;
+
+    /// A server that greets (method 0), then does `then` with the connection.
+    fn server(then: fn(TcpStream)) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream.write_all(&[0; InitPacket::LEN]).unwrap();
+            then(stream);
+        });
+        addr
+    }
+
+    fn connect(addr: SocketAddr) -> Client {
+        let config = ClientConfig {
+            method: EncryptionMethod::None,
+            ..ClientConfig::default()
+        };
+        let mut client = Client::connect_addrs(&[addr], &config).unwrap();
+        client
+            .send_all(&[
+                CheckResult::host("h", 0, "up"),
+                CheckResult::host("h", 1, "x"),
+            ])
+            .unwrap();
+        client
+    }
+
+    #[test]
+    fn a_daemon_that_reads_to_the_end_closes_cleanly() {
+        let addr = server(|mut s| {
+            let mut all = Vec::new();
+            s.read_to_end(&mut all).unwrap();
+            assert_eq!(all.len(), 2 * 4304);
+        });
+        let client = connect(addr);
+        assert_eq!(
+            client
+                .finish_and_wait_close(Duration::from_secs(5))
+                .unwrap(),
+            2
+        );
+    }
+
+    #[test]
+    fn a_daemon_that_drops_unread_packets_resets() {
+        // Closing with unread data makes the kernel send a reset, as when the daemon dies.
+        let addr = server(|mut s| {
+            let mut one = [0u8; 100];
+            s.read_exact(&mut one).unwrap();
+        });
+        let client = connect(addr);
+        let e = client
+            .finish_and_wait_close(Duration::from_secs(5))
+            .unwrap_err();
+        assert!(
+            matches!(&e, Error::Io { source, .. } if source.kind() == io::ErrorKind::ConnectionReset),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn a_daemon_that_never_closes_times_out() {
+        let addr = server(|s| {
+            thread::sleep(Duration::from_secs(3));
+            drop(s);
+        });
+        let client = connect(addr);
+        let start = Instant::now();
+        let e = client
+            .finish_and_wait_close(Duration::from_millis(300))
+            .unwrap_err();
+        assert!(start.elapsed() < Duration::from_secs(2));
+        assert!(
+            matches!(&e, Error::Io { source, .. }
+                if matches!(source.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)),
+            "{e:?}"
+        );
+    }
 }
