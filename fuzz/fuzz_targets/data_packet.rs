@@ -1,8 +1,10 @@
-//! Decoding arbitrary bytes as one encrypted data packet, for every encryption method this build
-//! has. Where decoding succeeds, re-encoding the result with the same filler gives the same bytes.
+//! Decoding arbitrary bytes as one data packet, with method 0 or 1 (what the CFB-8 methods do
+//! to bytes is the `cipher` and `cipher_packet` targets' business, and a CRC that only matches
+//! by chance would keep the fuzzer from ever getting past it here). Where decoding succeeds,
+//! re-encoding the result with the same filler gives the same bytes.
 //!
-//! Input: see `nsca_fuzz::split` (method, password, IV), then the packet; its length picks the
-//! size (only 4304 and 720 can decode).
+//! Input: see `nsca_fuzz::split` (method: even = none, odd = XOR; password, IV), then the
+//! packet; its length picks the size (only 4304 and 720 can decode).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -12,10 +14,9 @@ fuzz_target!(|data: &[u8]| {
     let Some(input) = nsca_fuzz::split(data) else {
         return;
     };
-    let (method, password, iv, wire) = (input.method, input.password, input.iv, input.rest);
-    let Ok(mut cipher) = Cipher::new(method, password, &iv) else {
-        return;
-    };
+    let method = nsca_fuzz::fast_method(input.method);
+    let (password, iv, wire) = (input.password, input.iv, input.rest);
+    let mut cipher = Cipher::new(method, password, &iv).unwrap();
     let mut plain = wire.to_vec();
     cipher.decrypt(&mut plain);
     let packet = match DataPacket::decode(&plain) {

@@ -1,8 +1,12 @@
 //! The server session fed an arbitrary byte stream in arbitrary chunks: no panic, the caller's
 //! buffer stays bounded, and every error is one of the precise ones the session documents.
 //!
-//! Input: see `nsca_fuzz::split` (method, password, IV), then two bytes of chunk size (big-endian;
-//! 0 = all at once) and the stream.
+//! Method 0 or 1 only, so that a run spends its time on framing, chunking, legacy detection and
+//! session state rather than on block encryptions (the CFB-8 methods have the `cipher` and
+//! `cipher_packet` targets).
+//!
+//! Input: see `nsca_fuzz::split` (method: even = none, odd = XOR; password, IV), then two bytes
+//! of chunk size (big-endian; 0 = all at once) and the stream.
 #![no_main]
 
 use bytes::BytesMut;
@@ -35,9 +39,8 @@ fuzz_target!(|data: &[u8]| {
         iv: input.iv,
         timestamp: 0,
     };
-    let Ok(mut server) = ServerSession::new(init, input.method, input.password) else {
-        return;
-    };
+    let method = nsca_fuzz::fast_method(input.method);
+    let mut server = ServerSession::new(init, method, input.password).unwrap();
     let mut buf = BytesMut::new();
     let mut rest = stream;
     let mut failed = false;
