@@ -67,11 +67,15 @@ fn main() {
                                 })
                                 .collect();
                             // Gathered into large writes, as a batching client sends.
-                            for chunk in checks.chunks(256) {
+                            for chunk in checks.chunks(64) {
                                 match client.send_all(chunk).await {
                                     Ok(n) => sent += n,
                                     Err(_) => break,
                                 }
+                                // Encoding is CPU work that never waits: let the other
+                                // connections have their turn, so that none stays silent
+                                // long enough for the daemon's read timeout.
+                                tokio::task::yield_now().await;
                             }
                             if hold > 0 {
                                 let until = start + Duration::from_secs(hold);
