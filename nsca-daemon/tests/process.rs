@@ -94,3 +94,46 @@ fn chroot_then_paths_are_inside_it() {
     let lines = daemon.wait_for_commands(1, Duration::from_secs(10));
     assert_eq!(lines, ["PROCESS_SERVICE_CHECK_RESULT;jailed;svc;1;inside"]);
 }
+
+/// Type=notify: READY=1 reaches $NOTIFY_SOCKET once the daemon listens, and STOPPING=1 when it
+/// stops.
+#[test]
+fn tells_systemd_when_ready_and_stopping() {
+    use std::os::unix::net::UnixDatagram;
+    use std::process::{Command, Stdio};
+
+    let dir = nsca_tests::TempDir::new("notify").expect("temp");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).expect("notify socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let port = nsca_tests::free_port("127.0.0.1".parse().expect("ip"));
+    let cfg = common::write_config(dir.path(), port, &[]);
+    let mut child = Command::new(common::ours())
+        .arg("-f")
+        .arg("-c")
+        .arg(&cfg)
+        .env("NOTIFY_SOCKET", &socket_path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut buf = [0u8; 256];
+    let n = socket.recv(&mut buf).expect("a notification within 10 s");
+    let ready = String::from_utf8_lossy(&buf[..n]).into_owned();
+    // Ready means listening: the port accepts at once.
+    let listening = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+    let n = socket.recv(&mut buf).expect("a notification on stop");
+    let stopping = String::from_utf8_lossy(&buf[..n]).into_owned();
+    let status = child.wait().expect("wait");
+    assert_eq!(ready.trim(), "READY=1");
+    assert!(listening, "READY=1 came before the port accepted");
+    assert_eq!(stopping.trim(), "STOPPING=1");
+    assert!(status.success(), "{status}");
+}
