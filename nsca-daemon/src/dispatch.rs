@@ -10,6 +10,12 @@
 //! When the daemon stops, results keep being written until the shutdown deadline; from then
 //! on, whatever is left (and whatever connections still deliver) goes to `alternate_dump_file`,
 //! with a log line that says how many.
+//!
+//! With `icinga2_api_url`, every result also goes to the Icinga 2 API sink
+//! ([`crate::sink::icinga2`]), a task with its own bounded queue: the dispatcher waits for room
+//! there, so a sink that cannot deliver slows the clients down in the same way. Without
+//! `command_file` (and `check_result_path`), the API is then the only sink and nothing is
+//! written to `alternate_dump_file` except what the API sink could not deliver at shutdown.
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, SocketAddr};
@@ -24,7 +30,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::config::Config;
 use crate::sink::command_file::{CommandFile, Outcome};
-use crate::sink::{Wait, checkresult, dump};
+use crate::sink::{Wait, checkresult, dump, icinga2};
 use crate::stats::{Stats, bump};
 use crate::{debug, error, info, notice, warning};
 
@@ -44,14 +50,16 @@ impl Deadline {
         }
     }
 
-    fn passed(&self) -> bool {
+    /// Whether the deadline is set and has passed.
+    pub(crate) fn passed(&self) -> bool {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .is_some_and(|at| Instant::now() >= at)
     }
 
-    fn is_set(&self) -> bool {
+    /// Whether the deadline is set.
+    pub(crate) fn is_set(&self) -> bool {
         self.0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -73,6 +81,8 @@ struct Sinks {
     checkresult_dir: Option<PathBuf>,
     dump: PathBuf,
     strict_spoofing: bool,
+    /// The Icinga 2 API sink, while `icinga2_api_url` is set (kept across reloads).
+    icinga2: Option<icinga2::Handle>,
 }
 
 impl Sinks {
@@ -95,6 +105,7 @@ impl Sinks {
             checkresult_dir: config.check_result_path.clone(),
             dump: config.alternate_dump_file.clone(),
             strict_spoofing: config.strict_mode_spoofing,
+            icinga2: None,
         }
     }
 }
@@ -129,6 +140,9 @@ impl Dispatcher {
     /// Runs until every sender is gone and every result is written or dumped.
     pub async fn run(mut self) {
         let mut sinks = Sinks::new(&self.config.borrow_and_update());
+        // Sinks whose URL a reload removed: they deliver what they hold, then end.
+        let mut retired = Vec::new();
+        self.icinga2_sink(&mut sinks, &mut retired);
         let mut pending: VecDeque<Pending> = VecDeque::new();
         let mut dumping = false;
         let mut outage: Option<(Wait, Instant)> = None;
@@ -145,7 +159,9 @@ impl Dispatcher {
                 {
                     new_cmd.inherit(old_cmd);
                 }
+                new.icinga2 = sinks.icinga2.take();
                 sinks = new;
+                self.icinga2_sink(&mut sinks, &mut retired);
                 info!("sinks reconfigured");
             }
             if pending.is_empty() {
@@ -215,6 +231,37 @@ impl Dispatcher {
             }
         }
         self.update_gauge(&pending);
+        if let Some(handle) = sinks.icinga2.take() {
+            retired.push(handle.close());
+        }
+        for task in retired {
+            let _ = task.await;
+        }
+    }
+
+    /// Starts the Icinga 2 sink when `icinga2_api_url` is set, or retires it when a reload
+    /// removed the key.
+    fn icinga2_sink(&self, sinks: &mut Sinks, retired: &mut Vec<tokio::task::JoinHandle<()>>) {
+        let wanted = self.config.borrow().icinga2.api_url.is_some();
+        match (wanted, sinks.icinga2.is_some()) {
+            (true, false) => {
+                sinks.icinga2 = Some(icinga2::Handle::spawn(
+                    self.config.clone(),
+                    Arc::clone(&self.stats),
+                    Arc::clone(&self.deadline),
+                ));
+            }
+            (false, true) => {
+                if let Some(handle) = sinks.icinga2.take() {
+                    notice!(
+                        "icinga2_api_url removed: the Icinga 2 API sink delivers what it holds \
+                         and stops"
+                    );
+                    retired.push(handle.close());
+                }
+            }
+            _ => {}
+        }
     }
 
     fn update_gauge(&self, pending: &VecDeque<Pending>) {
@@ -245,6 +292,23 @@ impl Dispatcher {
             .received_at
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
+        if let Some(sink) = &sinks.icinga2 {
+            let job = icinga2::Job {
+                check: check.clone(),
+                received_at: received.received_at,
+            };
+            if let Err(job) = sink.send(job).await {
+                error!("the Icinga 2 API sink has ended unexpectedly");
+                let mut line = nsca::command_line(&job.check, time);
+                line.push(b'\n');
+                let mut lost = VecDeque::from([Pending { line, written: 0 }]);
+                self.dump(sinks, &mut lost, "the Icinga 2 API sink has ended");
+            }
+            if sinks.command.is_none() && sinks.checkresult_dir.is_none() {
+                // The API is the only sink.
+                return;
+            }
+        }
         if let Some(dir) = &sinks.checkresult_dir {
             match checkresult::write(dir, &nsca::checkresult::render(&check, time)) {
                 Ok(_) => {

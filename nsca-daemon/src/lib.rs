@@ -97,6 +97,13 @@ fn run(path: &Path, foreground: bool, mode: Mode, args: &[OsString]) -> u8 {
             ));
         }
     }
+    if config.icinga2.api_url.is_some() {
+        // Unreadable files, a bad URL: refuse to start rather than queue for a sink that
+        // cannot work.
+        if let Err(e) = sink::icinga2::api::Api::new(&config.icinga2) {
+            return fail(&format!("{e}; not starting"));
+        }
+    }
     match mode {
         Mode::Inetd => run_inetd(config),
         Mode::Standalone => run_standalone(path, config, detached, &fail),
@@ -279,6 +286,12 @@ fn reload(
             return;
         }
     };
+    if new.icinga2.api_url.is_some() {
+        if let Err(e) = sink::icinga2::api::Api::new(&new.icinga2) {
+            error!("reload refused, the running configuration stays: {e}");
+            return;
+        }
+    }
     for warning in &new.warnings {
         warning!("{}: {warning}", path.display());
     }

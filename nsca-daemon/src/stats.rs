@@ -1,9 +1,10 @@
 //! The daemon's counters: one set, read by the SIGUSR1 log line and the metrics endpoint.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-/// Counters since the daemon started. Every field only grows, except `queued`.
+/// Counters since the daemon started. Every field only grows, except `queued` and
+/// `icinga2_queued`.
 #[derive(Debug, Default)]
 pub struct Stats {
     /// Connections accepted and served.
@@ -30,10 +31,23 @@ pub struct Stats {
     pub dumped: AtomicU64,
     /// Results that could not be written anywhere, not even the dump file (each is logged).
     pub lost: AtomicU64,
+    /// Whether the Icinga 2 API sink runs: the SIGUSR1 line shows the `icinga2_*` counters only
+    /// then (the metrics endpoint always has them).
+    pub icinga2_enabled: AtomicBool,
+    /// Results Icinga 2 took (200), or already had a newer one for (409).
+    pub icinga2_delivered: AtomicU64,
+    /// Posts to Icinga 2 that failed and are tried again (no answer, 5xx, 401, certificate).
+    pub icinga2_retries: AtomicU64,
+    /// Results Icinga 2 refused for good (400, 403, 404): not posted again.
+    pub icinga2_rejected: AtomicU64,
+    /// Results for Icinga 2 written to `alternate_dump_file` at shutdown.
+    pub icinga2_dumped: AtomicU64,
+    /// Results waiting for Icinga 2, now.
+    pub icinga2_queued: AtomicU64,
 }
 
 impl Stats {
-    fn rows(&self) -> [(&'static str, &'static str, u64); 12] {
+    fn rows(&self) -> [(&'static str, &'static str, u64); 17] {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
         [
             (
@@ -60,13 +74,22 @@ impl Stats {
             ("retries", "counter", get(&self.retries)),
             ("dumped", "counter", get(&self.dumped)),
             ("lost", "counter", get(&self.lost)),
+            ("icinga2_delivered", "counter", get(&self.icinga2_delivered)),
+            ("icinga2_retries", "counter", get(&self.icinga2_retries)),
+            ("icinga2_rejected", "counter", get(&self.icinga2_rejected)),
+            ("icinga2_dumped", "counter", get(&self.icinga2_dumped)),
+            ("icinga2_queued", "gauge", get(&self.icinga2_queued)),
         ]
     }
 
     /// One log line: `name=value` pairs.
     pub fn summary(&self) -> String {
         let mut line = String::from("counters:");
+        let icinga2 = self.icinga2_enabled.load(Ordering::Relaxed);
         for (name, _, value) in self.rows() {
+            if name.starts_with("icinga2_") && !icinga2 {
+                continue;
+            }
             let _ = write!(line, " {name}={value}");
         }
         line
@@ -109,5 +132,13 @@ mod tests {
             text.contains("# TYPE nsca_lines_written_total counter\nnsca_lines_written_total 2\n")
         );
         assert!(text.contains("# TYPE nsca_queued gauge\nnsca_queued 5\n"));
+        assert!(text.contains("\nnsca_icinga2_delivered_total 0\n"));
+        assert!(stats.summary().ends_with(" lost=0"));
+        stats.icinga2_enabled.store(true, Ordering::Relaxed);
+        bump(&stats.icinga2_rejected);
+        assert!(stats.summary().ends_with(
+            " lost=0 icinga2_delivered=0 icinga2_retries=0 icinga2_rejected=1 icinga2_dumped=0 \
+             icinga2_queued=0"
+        ));
     }
 }

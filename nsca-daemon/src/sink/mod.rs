@@ -5,6 +5,7 @@
 pub mod checkresult;
 pub mod command_file;
 pub mod dump;
+pub mod icinga2;
 
 /// Why a write has to wait.
 #[derive(Debug, Clone, PartialEq, Eq)]
