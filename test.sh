@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace on a fresh Debian machine.
 #
-# - installs what the suite needs when it is missing: Debian's nsca, nsca-client and
-#   nagios4-core (the real programs the interop tests run), lintian, mandoc and man-db (for the
-#   package and the manual pages), cargo-deb, and cargo-fuzz for the nightly toolchain;
+# - installs what the suite needs when it is missing: Debian's nsca, nsca-client,
+#   nagios4-core and icinga2-bin (the real programs the interop tests run), lintian, mandoc
+#   and man-db (for the package and the manual pages), cargo-deb, and cargo-fuzz for the
+#   nightly toolchain;
 # - builds the Debian package (cargo deb -p nsca-cli) for nsca-cli/tests/package.rs;
 # - runs all unit, integration and interop tests with NSCA_REQUIRE_INTEROP=1, so that a missing
 #   daemon fails the run instead of skipping tests;
@@ -21,8 +22,9 @@ as_root() {
 }
 
 missing=()
-# lintian, mandoc and man-db check the Debian package and the manual pages.
-for pkg in nsca nsca-client nagios4-core lintian mandoc man-db; do
+# lintian, mandoc and man-db check the Debian package and the manual pages; icinga2-bin (with
+# openssl for its certificates and curl to read its API) is the Icinga 2 the API sink's tests run.
+for pkg in nsca nsca-client nagios4-core lintian mandoc man-db icinga2-bin openssl curl; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

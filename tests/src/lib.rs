@@ -6,6 +6,7 @@
 //! machine without the packages; set `NSCA_REQUIRE_INTEROP=1` (the README's test command and CI
 //! do) to turn a missing daemon into a failure instead.
 
+pub mod icinga;
 pub mod nagios;
 
 use std::fs;
@@ -92,6 +93,9 @@ pub struct DaemonConfig {
     pub command_file: Option<PathBuf>,
     /// More `key=value` lines for `nsca.cfg`.
     pub extra: Vec<String>,
+    /// Leave `command_file` out of `nsca.cfg` (our daemon with the Icinga 2 API as its only
+    /// sink); [`Daemon::command_file`] then names a file that is never written.
+    pub without_command_file: bool,
 }
 
 impl Default for DaemonConfig {
@@ -102,6 +106,7 @@ impl Default for DaemonConfig {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             command_file: None,
             extra: Vec::new(),
+            without_command_file: false,
         }
     }
 }
@@ -174,6 +179,13 @@ impl Daemon {
                 dir.path().join("dump").display(),
                 config.method
             );
+            if config.without_command_file {
+                cfg = cfg
+                    .lines()
+                    .filter(|l| !l.starts_with("command_file="))
+                    .map(|l| format!("{l}\n"))
+                    .collect();
+            }
             if let Some(pw) = config.password.as_ref().filter(|p| !p.is_empty()) {
                 cfg.push_str(&format!("password={pw}\n"));
             }
