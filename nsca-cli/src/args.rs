@@ -48,8 +48,8 @@ pub struct Cli {
     /// The NSCA daemon's host name or IP address.
     ///
     /// Every address the name resolves to is tried in turn until one accepts the connection.
-    /// Without this option the first argument is the host, as in the older form
-    /// send_nsca HOST [options].
+    /// Without this option the first argument is the host, as in NSCA's older form of the
+    /// command line, where the host came first.
     #[arg(long, value_name = "HOST", value_hint = clap::ValueHint::Hostname)]
     pub host: Option<OsString>,
     /// The daemon's TCP port.
@@ -129,9 +129,13 @@ pub struct Cli {
     /// Free-text mode: all of stdin is one result for this host.
     ///
     /// Tabs, ETB and newlines are kept as they are; trailing white space is removed. Text
-    /// beyond what a packet holds is cut at a character boundary and ends with " [truncated]".
+    /// beyond what a packet holds is cut at a character boundary and marked (see the manual).
     #[arg(
         long,
+        long_help = "Free-text mode: all of stdin is one result for this host.\n\n\
+            Tabs, ETB and newlines are kept as they are; trailing white space is removed. Text \
+            beyond what a packet holds is cut at a character boundary and ends with \
+            \" [truncated]\".",
         value_name = "NAME",
         requires = "check_state",
         conflicts_with_all = ["delimiter", "set_delimiter", "one_check_per_line"],
