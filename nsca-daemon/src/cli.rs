@@ -147,7 +147,7 @@ pub fn banner() -> String {
     format!(
         "\nnsca (nsca-rs) {}: an NSCA 2.10 compatible daemon\n\
          License: MIT OR Apache-2.0\n\
-         Decryption methods: 0 to 26 as NSCA 2.10 numbers them, without libmcrypt\n\n",
+         Decryption: every method an NSCA 2.10 daemon can run, without libmcrypt\n\n",
         env!("CARGO_PKG_VERSION")
     )
 }
@@ -157,8 +157,9 @@ pub fn usage(program: &str) -> String {
     format!(
         "Usage: {program} [-f] -c <config_file> [--single | --daemon | --inetd]\n\
          \n\
-         Receives passive check results sent by send_nsca (or any NSCA 2.x client) and writes\n\
-         them to the Nagios command file, a check result directory or both, as nsca.cfg says.\n\
+         Receives passive check results sent by send_nsca (or any NSCA 2.x client) and hands\n\
+         them on as nsca.cfg says: to the Nagios command file, or to a check result directory\n\
+         instead, and to the Icinga 2 API when icinga2_api_url is set.\n\
          \n\
          Options:\n\
          \x20 -c <config_file>   the configuration to read (default: ./nsca.cfg)\n\
@@ -170,7 +171,8 @@ pub fn usage(program: &str) -> String {
          \x20 -l, --license      the license notice\n\
          \n\
          Signals: HUP reloads nsca.cfg, TERM drains and exits, USR1 logs the counters.\n\
-         Exit status: 0 started, 2 configuration or start-up failure, 3 this text.\n\n"
+         Exit status: 0 started, 2 configuration or start-up failure, 3 this text.\n\
+         More: nsca(8), nsca.cfg(5).\n\n"
     )
 }
 
