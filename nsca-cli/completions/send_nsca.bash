@@ -23,7 +23,7 @@ _send_nsca() {
 
     case "${cmd}" in
         send_nsca)
-            opts="-H -p -to -c -d -ds -h -V -l --timeout --set-delimiter --quiet --legacy-2-7-mode --host --port --config --delimiter --help --version --license --one-check-per-line --strict --dry-run --password-file --password-env --check-host --check-service --check-state"
+            opts="-H -p -to -c -d -ds -h -V -l --timeout --set-delimiter --quiet --legacy-2-7-mode --host --port --config --delimiter --help --version --license --one-check-per-line --strict --dry-run --password-file --password-env --spool --flush --spool-max-age --spool-max-bytes --check-host --check-service --check-state"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -107,6 +107,21 @@ _send_nsca() {
                     return 0
                     ;;
                 --password-env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool)
+                    COMPREPLY=()
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o plusdirs
+                    fi
+                    return 0
+                    ;;
+                --spool-max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --spool-max-bytes)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -6,6 +6,9 @@ complete -c send_nsca -s c -l config -d 'The configuration file to read (passwor
 complete -c send_nsca -s d -l delimiter -d 'The field delimiter: a character, or a number such as 0x09' -r
 complete -c send_nsca -l password-file -d 'Read the password from this file\'s first line' -r -F
 complete -c send_nsca -l password-env -d 'Read the password from this environment variable' -r
+complete -c send_nsca -l spool -d 'Keep undelivered results in DIR, and send them first next time' -r -f -a "(__fish_complete_directories)"
+complete -c send_nsca -l spool-max-age -d 'Drop spooled results older than this, with a message (0: never)' -r
+complete -c send_nsca -l spool-max-bytes -d 'Drop the oldest spool files beyond this size, with a message' -r
 complete -c send_nsca -l check-host -d 'Free-text mode: all of stdin is one result for this host' -r -f -a "(__fish_print_hostnames)"
 complete -c send_nsca -l check-service -d 'Free-text mode: the result\'s service; without it, a host result' -r
 complete -c send_nsca -l check-state -d 'Free-text mode: the state, 0 to 3 or a name (OK, WARNING, ...)' -r -f -a "OK\t''
@@ -23,3 +26,4 @@ complete -c send_nsca -s l -l license -d 'Print the license notice'
 complete -c send_nsca -l one-check-per-line -d 'One result per line: the same as -ds 0x0a'
 complete -c send_nsca -l strict -d 'Silent changes become errors: skipped sets, cut fields, bad codes'
 complete -c send_nsca -l dry-run -d 'Send nothing; print the line Nagios would receive for each result'
+complete -c send_nsca -l flush -d 'Send what the spool holds, and nothing else (stdin is not read)'

@@ -126,6 +126,36 @@ pub struct Cli {
     /// messages.
     #[arg(long, value_name = "VAR")]
     pub password_env: Option<OsString>,
+    /// Keep undelivered results in DIR, and send them first next time.
+    ///
+    /// When the daemon cannot be reached, or the connection fails before it has read every
+    /// result, the results of the run are stored in DIR (one file per run) and the run exits
+    /// with status 75. Every later run with --spool DIR sends what DIR holds, oldest first,
+    /// before its own input. The directory is created if needed (mode 0700). See SPOOL.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "dry_run",
+        value_hint = clap::ValueHint::DirPath
+    )]
+    pub spool: Option<PathBuf>,
+    /// Send what the spool holds, and nothing else (stdin is not read).
+    ///
+    /// For a cron job or a systemd timer. Exit status 0 when the spool was emptied (or was
+    /// empty), 75 when results are still waiting in it.
+    #[arg(long, requires = "spool", conflicts_with = "check_host")]
+    pub flush: bool,
+    /// Drop spooled results older than this, with a message (0: never).
+    ///
+    /// The age counts from when a result was spooled. Default 604800 seconds (7 days).
+    #[arg(long, value_name = "SECONDS", requires = "spool")]
+    pub spool_max_age: Option<u64>,
+    /// Drop the oldest spool files beyond this size, with a message.
+    ///
+    /// Checked when a run adds a file; the newest file is always kept. 0 means no limit.
+    /// Default 16777216 bytes (16 MiB).
+    #[arg(long, value_name = "BYTES", requires = "spool")]
+    pub spool_max_bytes: Option<u64>,
     /// Free-text mode: all of stdin is one result for this host.
     ///
     /// Tabs, ETB and newlines are kept as they are; trailing white space is removed. Text
@@ -179,6 +209,10 @@ impl Cli {
             check_host: None,
             check_service: None,
             check_state: None,
+            spool: None,
+            flush: false,
+            spool_max_age: None,
+            spool_max_bytes: None,
             first_argument: None,
         };
         for token in tokens {
@@ -287,6 +321,24 @@ pub struct FreeText {
     pub state: ReturnCode,
 }
 
+/// `--spool DIR` and its companions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpoolOptions {
+    /// The spool directory.
+    pub dir: PathBuf,
+    /// `--flush`: send the spool and nothing else.
+    pub flush: bool,
+    /// `--spool-max-age`, in seconds; 0 keeps everything.
+    pub max_age: u64,
+    /// `--spool-max-bytes`; 0 means no limit.
+    pub max_bytes: u64,
+}
+
+/// `--spool-max-age` when not given: 7 days.
+pub const DEFAULT_SPOOL_MAX_AGE: u64 = 7 * 24 * 3600;
+/// `--spool-max-bytes` when not given: 16 MiB.
+pub const DEFAULT_SPOOL_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// A command line that asks to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
@@ -314,6 +366,8 @@ pub struct Options {
     pub password: Option<PasswordSource>,
     /// Free-text mode.
     pub free_text: Option<FreeText>,
+    /// `--spool` (store and forward).
+    pub spool: Option<SpoolOptions>,
 }
 
 /// The C client's `parse_delimiter()`: a value longer than one byte that starts with a digit,
@@ -485,7 +539,7 @@ fn long_option(
 }
 
 /// Every long option of [`Cli`], as `'static` strings (a test checks this against clap).
-const LONG_NAMES: [&str; 16] = [
+const LONG_NAMES: [&str; 20] = [
     "host",
     "port",
     "timeout",
@@ -499,6 +553,10 @@ const LONG_NAMES: [&str; 16] = [
     "dry-run",
     "password-file",
     "password-env",
+    "spool",
+    "flush",
+    "spool-max-age",
+    "spool-max-bytes",
     "check-host",
     "check-service",
     "check-state",
@@ -596,6 +654,12 @@ fn resolve(cli: Cli) -> Result<Options, UsageError> {
         dry_run: cli.dry_run,
         password,
         free_text,
+        spool: cli.spool.map(|dir| SpoolOptions {
+            dir,
+            flush: cli.flush,
+            max_age: cli.spool_max_age.unwrap_or(DEFAULT_SPOOL_MAX_AGE),
+            max_bytes: cli.spool_max_bytes.unwrap_or(DEFAULT_SPOOL_MAX_BYTES),
+        }),
     })
 }
 
@@ -897,6 +961,68 @@ mod tests {
         assert!(info(&["h", "-p5667"]).error.is_some());
         assert!(info(&["h", "--bogus"]).error.is_some());
         assert!(info(&["h", "--first-argument=x"]).error.is_some());
+    }
+
+    #[test]
+    fn spool_options() {
+        assert_eq!(options(&["-H", "h"]).spool, None);
+        assert_eq!(
+            options(&["-H", "h", "--spool", "/var/spool/x"]).spool,
+            Some(SpoolOptions {
+                dir: "/var/spool/x".into(),
+                flush: false,
+                max_age: DEFAULT_SPOOL_MAX_AGE,
+                max_bytes: DEFAULT_SPOOL_MAX_BYTES,
+            })
+        );
+        assert_eq!(
+            options(&[
+                "h",
+                "--spool=d",
+                "--flush",
+                "--spool-max-age",
+                "0",
+                "--spool-max-bytes=4096",
+                "-to",
+                "3",
+            ])
+            .spool,
+            Some(SpoolOptions {
+                dir: "d".into(),
+                flush: true,
+                max_age: 0,
+                max_bytes: 4096,
+            })
+        );
+        for bad in [
+            &["-H", "h", "--flush"][..],
+            &["-H", "h", "--spool-max-age", "5"],
+            &["-H", "h", "--spool-max-bytes", "5"],
+            &["-H", "h", "--spool", "d", "--dry-run"],
+            &["-H", "h", "--spool", "d", "--spool-max-age", "-1"],
+            &["-H", "h", "--spool", "d", "--spool-max-bytes", "1M"],
+            &[
+                "-H",
+                "h",
+                "--spool",
+                "d",
+                "--flush",
+                "--check-host",
+                "w",
+                "--check-state",
+                "0",
+            ],
+            &["-H", "h", "--spool"],
+        ] {
+            let i = info(bad);
+            assert!(
+                matches!(
+                    i.error,
+                    Some(UsageError::Extension(_)) | Some(UsageError::MissingValue(_))
+                ),
+                "{bad:?}: {i:?}"
+            );
+        }
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! one-dash `-to` and `-ds` and the old `send_nsca HOST [options]` syntax), `send_nsca.cfg`,
 //! how stdin is split into check results, the texts on stdout and stderr, and the exit codes.
 //! The few deliberate differences, and the opt-in extensions (long options, free-text mode,
-//! `--one-check-per-line`, `--strict`, `--dry-run`, passwords from a file or the environment),
+//! `--one-check-per-line`, `--strict`, `--dry-run`, passwords from a file or the environment,
+//! a store-and-forward spool with `--spool`),
 //! are listed in `nsca-cli/README.md`. The help, version and license texts are this project's
 //! own; [`docs::command`] describes every option for the manual page and shell completions.
 //!
@@ -20,6 +21,7 @@ pub mod config;
 pub mod docs;
 pub mod input;
 mod run;
+mod spool;
 mod text;
 
 pub use run::{DEFAULT_CONFIG, TRUNCATION_MARKER, run};

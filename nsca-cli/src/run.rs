@@ -13,7 +13,7 @@
 //! per event, never pays for a thread. A [`Gate`] makes sure exactly one final message is
 //! printed, the run's or the watchdog's.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -37,6 +37,8 @@ use crate::config::{self, ConfigError, ConfigFile};
 use crate::input::{self, Parsed, Problem, SetReader};
 use crate::text;
 
+mod spooled;
+
 /// Debian's default config file, read when `-c` is not given and the file exists.
 pub const DEFAULT_CONFIG: &str = "/etc/send_nsca.cfg";
 
@@ -51,6 +53,9 @@ const EXIT_OK: u8 = 0;
 const EXIT_CRITICAL: u8 = 2;
 const EXIT_UNKNOWN: u8 = 3;
 const EXIT_SET_TOO_LONG: u8 = 255;
+/// `--spool`: results could not be delivered and wait in the spool; none was lost (sysexits'
+/// `EX_TEMPFAIL`: try again later).
+const EXIT_SPOOLED: u8 = 75;
 
 /// Runs `send_nsca` with `argv` (including `argv[0]`) and returns its exit code.
 ///
@@ -124,6 +129,9 @@ enum Failure {
         problem: Problem,
         sent: u64,
     },
+    /// `--spool`: everything was written, but the connection did not end cleanly (a reset, or
+    /// no close from the daemon), so nothing written on it counts as delivered.
+    Unconfirmed(String),
     /// Anything else (a bug rather than a situation; reported plainly).
     Other(String),
 }
@@ -149,6 +157,9 @@ impl Gate {
 }
 
 fn send(options: &Options) -> u8 {
+    if let Some(spool) = &options.spool {
+        return spooled::send(options, spool);
+    }
     let gate = Arc::new(Gate::default());
     let result = prepare(options).and_then(|setup| {
         // C calls alarm() here, after reading its config file.
@@ -353,6 +364,8 @@ fn read_password(source: &PasswordSource) -> Result<Password, Failure> {
 enum Sink {
     Network(Box<Client>),
     DryRun(Box<DryRun>),
+    /// `--spool`: kept in memory until the spool has been looked at.
+    Collect(Rc<RefCell<Vec<CheckResult>>>),
 }
 
 /// `--dry-run`: encodes every check (so that anything that would fail fails) and prints the
@@ -404,6 +417,10 @@ impl Sink {
                 }
                 Ok(())
             }
+            Self::Collect(checks) => {
+                checks.borrow_mut().extend_from_slice(batch);
+                Ok(())
+            }
         }
     }
 
@@ -411,6 +428,7 @@ impl Sink {
         match self {
             Self::Network(client) => client.packets_written(),
             Self::DryRun(dry) => dry.sent,
+            Self::Collect(checks) => checks.borrow().len() as u64,
         }
     }
 
@@ -426,6 +444,7 @@ impl Sink {
                 let _ = dry.out.flush();
                 dry.sent
             }
+            Self::Collect(checks) => checks.borrow().len() as u64,
         }
     }
 }
@@ -761,6 +780,16 @@ fn report(options: &Options, result: Result<Sent, Failure>) -> u8 {
             );
             EXIT_UNKNOWN
         }
+        Err(Failure::Unconfirmed(why)) => {
+            write_stderr(
+                format!(
+                    "send_nsca: the daemon did not close the connection cleanly ({why}); what was \
+                     written on it may not have reached it\n"
+                )
+                .as_bytes(),
+            );
+            EXIT_UNKNOWN
+        }
         Err(Failure::SetTooLong) => {
             write_stdout(b"Error: Input set is longer than max allowed.\n");
             EXIT_SET_TOO_LONG
@@ -773,6 +802,8 @@ fn report(options: &Options, result: Result<Sent, Failure>) -> u8 {
         }) => {
             let verb = if options.dry_run {
                 "would have been"
+            } else if options.spool.is_some() {
+                "were sent or spooled"
             } else {
                 "were"
             };

@@ -87,11 +87,14 @@ Examples:
   send_nsca -H nagios --one-check-per-line < results.tsv
   grep ERROR app.log | send_nsca -H nagios --check-host web1 --check-state 1 --check-service Errors
   send_nsca -H nagios --dry-run --strict --one-check-per-line < results.tsv
+  send_nsca -H nagios --spool /var/spool/send_nsca < results    (kept there if Nagios is down)
+  send_nsca -H nagios --spool /var/spool/send_nsca --flush      (from cron: send what waits)
 
 Exit status:
   0    at least one result was sent
   2    configuration, connection or timeout error, or nothing to send
   3    a refused command line, -h, --help, -V, -l, or sending failed midway
+  75   --spool: the results could not be delivered now and wait in the spool (none lost)
   255  a set longer than 5120 bytes
 
 The manual page send_nsca(1) has the details, send_nsca.cfg(5) the configuration file.
