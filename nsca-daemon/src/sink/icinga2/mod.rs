@@ -37,10 +37,13 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use futures_util::stream::FuturesUnordered;
 use hyper::body::Bytes;
 use nsca::CheckResult;
 use tokio::sync::{mpsc, watch};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 
 use self::api::{Api, Outcome};
 use self::mapping::Target;
@@ -151,8 +154,8 @@ struct Sink {
     ready: VecDeque<Target>,
     waiting: BinaryHeap<Reverse<(Instant, u64, Target)>>,
     held: usize,
-    in_flight: JoinSet<Outcome>,
-    flying: HashMap<tokio::task::Id, Target>,
+    /// Posts waiting for their answer, polled by this task itself (no task per request).
+    in_flight: FuturesUnordered<BoxFuture<'static, (Target, Outcome)>>,
     pause_until: Option<Instant>,
     pause: Duration,
     outage: Option<Instant>,
@@ -186,8 +189,7 @@ impl Sink {
             ready: VecDeque::new(),
             waiting: BinaryHeap::new(),
             held: 0,
-            in_flight: JoinSet::new(),
-            flying: HashMap::new(),
+            in_flight: FuturesUnordered::new(),
             pause_until: None,
             pause: UNREACHABLE_PAUSE.0,
             outage: None,
@@ -244,7 +246,7 @@ impl Sink {
             }
             if !self.dumping && self.deadline.passed() {
                 self.dumping = true;
-                self.abandon_in_flight().await;
+                self.abandon_in_flight();
             }
             if self.dumping {
                 self.dump_held("the daemon is stopping");
@@ -272,8 +274,8 @@ impl Sink {
             self.update_gauge();
             let wake = self.next_wake(now);
             tokio::select! {
-                Some(joined) = self.in_flight.join_next_with_id(), if !self.in_flight.is_empty() => {
-                    self.finished(joined);
+                Some((target, outcome)) = self.in_flight.next(), if !self.in_flight.is_empty() => {
+                    self.finished(target, outcome);
                 }
                 job = self.rx.recv(), if !self.closed && self.held < self.capacity => match job {
                     Some(job) => self.push(job),
@@ -397,25 +399,15 @@ impl Sink {
             let body = mapping::body(&first.job.check, first.job.received_at, api.check_source());
             let body = Bytes::from(body.to_string());
             let api = Arc::clone(&api);
-            let handle = self.in_flight.spawn(async move { api.post(body).await });
-            self.flying.insert(handle.id(), target);
+            self.in_flight
+                .push(Box::pin(async move { (target, api.post(body).await) }));
             if let Some(stopped) = self.stopped.as_mut() {
                 stopped.next_try = now + STOPPED_RETRY;
             }
         }
     }
 
-    fn finished(&mut self, joined: Result<(tokio::task::Id, Outcome), tokio::task::JoinError>) {
-        let (id, outcome) = match joined {
-            Ok(pair) => pair,
-            Err(e) => (
-                e.id(),
-                Outcome::Unreachable(format!("the request failed: {e}")),
-            ),
-        };
-        let Some(target) = self.flying.remove(&id) else {
-            return;
-        };
+    fn finished(&mut self, target: Target, outcome: Outcome) {
         let now = Instant::now();
         if let Some(object) = self.objects.get_mut(&target) {
             object.busy = false;
@@ -594,10 +586,8 @@ impl Sink {
 
     /// At the deadline: posts without an answer are given up (their results are dumped with
     /// the rest; Icinga 2 may have taken some of them).
-    async fn abandon_in_flight(&mut self) {
-        self.in_flight.abort_all();
-        while self.in_flight.join_next().await.is_some() {}
-        self.flying.clear();
+    fn abandon_in_flight(&mut self) {
+        self.in_flight.clear();
     }
 
     /// Writes every held result to the dump file, in arrival order.
