@@ -108,13 +108,8 @@ pub(super) fn send(options: &Options, spool_options: &SpoolOptions) -> u8 {
                     ));
                 }
             }
-            if !old.is_empty() && !options.quiet {
-                note(&format!(
-                    "{old_count} spooled result(s) from {} file(s) of {shown} delivered",
-                    old.len()
-                ));
-            }
-            match input_failure {
+            // The C client's line (or the input's error) first, then ours.
+            let code = match input_failure {
                 Some(failure) => report(options, Err(failure)),
                 None if spool_options.flush => {
                     if !options.quiet {
@@ -126,7 +121,14 @@ pub(super) fn send(options: &Options, spool_options: &SpoolOptions) -> u8 {
                     EXIT_OK
                 }
                 None => report(options, Ok(Sent { packets })),
+            };
+            if !old.is_empty() && !options.quiet {
+                note(&format!(
+                    "{old_count} spooled result(s) from {} file(s) of {shown} delivered",
+                    old.len()
+                ));
             }
+            code
         }
         Err(failure) => {
             let code = report(options, Err(failure));
