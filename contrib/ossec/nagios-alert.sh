@@ -8,6 +8,9 @@
 # (or the file named by $NAGIOS_ALERT_CONF). See docs/ossec-nagios.md.
 #
 # How it is called:
+#   nagios-alert.sh flush
+#     (by hand, cron or a systemd timer: sends what waits in the spool, see SPOOL below; exits
+#     with send_nsca's status, 0 when the spool is empty afterwards, 75 when results still wait)
 #   OSSEC 2.x, Wazuh 3.x:
 #     nagios-alert.sh ACTION USER SRCIP ALERTID RULEID [LOCATION...] [FILENAME] [EXTRA_ARGS]
 #     (ossec-execd splits its message on every space, so an agent location
@@ -21,6 +24,11 @@
 # mapped through HOST_MAP; service = $SERVICE; state = from the rule level (WARNING_LEVEL,
 # CRITICAL_LEVEL); output = the rule description, then as long output a summary line, the field
 # lines (Src IP:, User: ...) and the logged event lines.
+#
+# When the send_nsca it runs is this project's (nsca-rs), it passes --spool: an alert that cannot
+# be delivered now (Nagios' NSCA daemon down, restarting, unreachable) is kept in SPOOL_DIR and
+# sent, oldest first, by the next alert or by "nagios-alert.sh flush". SPOOL=no turns that off;
+# with the C send_nsca the script sends as before, and an undelivered alert is only logged.
 #
 # It never fails OSSEC: every outcome is logged to active-responses.log and it exits 0. Nothing
 # it writes to active-responses.log (which OSSEC itself watches) contains the alert's text or a
@@ -66,6 +74,8 @@ DETAIL_LOG=
 ALERT_WAIT=2
 PIPE_REPLACEMENT=$(printf '\302\246')
 MAX_OUTPUT=4000
+SPOOL=auto
+SPOOL_DIR=
 
 conf=${NAGIOS_ALERT_CONF:-$default_ossec_dir/etc/nagios-alert.conf}
 conf_note=
@@ -79,6 +89,7 @@ fi
 : "${ALERTS_LOG:=$OSSEC_DIR/logs/alerts/alerts.log}"
 : "${AR_LOG:=$OSSEC_DIR/logs/active-responses.log}"
 : "${DETAIL_LOG:=$OSSEC_DIR/logs/nagios-alert.log}"
+: "${SPOOL_DIR:=$OSSEC_DIR/var/nagios-spool}"
 
 # --- logging ---------------------------------------------------------------------------------
 # One line per call in the stock format ("`date` $0 $1 $2 $3 $4 $5", as host-deny.sh and
@@ -97,6 +108,36 @@ finish() {
     outcome "$@"
     exit 0
 }
+
+# --- the spool -------------------------------------------------------------------------------
+# --spool only with this project's send_nsca (its version line names nsca-rs); the C client
+# would refuse the option.
+use_spool=
+spool_args() {
+    case $SPOOL in
+        no | NO | No | 0 | false | off) return 0 ;;
+    esac
+    [ -x "$SEND_NSCA" ] || return 0
+    case $("$SEND_NSCA" -V 2>/dev/null) in
+        *nsca-rs*) use_spool=1 ;;
+    esac
+}
+
+# "nagios-alert.sh flush": send what the spool holds (cron, systemd timer, by hand).
+if [ $# -eq 1 ] && [ "$1" = flush ]; then
+    spool_args
+    if [ -z "$use_spool" ]; then
+        echo "$script_name: no spool: SPOOL=$SPOOL, or $SEND_NSCA is not the nsca-rs send_nsca" >&2
+        exit 2
+    fi
+    set -- "$SEND_NSCA" -H "$NSCA_HOST" -p "$NSCA_PORT" -to "$NSCA_TIMEOUT"
+    [ -n "$SEND_NSCA_CFG" ] && set -- "$@" -c "$SEND_NSCA_CFG"
+    result=$("$@" --spool "$SPOOL_DIR" --flush 2>&1)
+    rc=$?
+    detail_log "flush of $SPOOL_DIR via $NSCA_HOST:$NSCA_PORT: send_nsca exit $rc: $(printf '%s' "$result" | tr '\n' ' ')"
+    [ -n "$result" ] && printf '%s\n' "$result"
+    exit "$rc"
+fi
 
 # --- arguments -------------------------------------------------------------------------------
 if [ $# -eq 0 ]; then
@@ -346,8 +387,10 @@ service=$(printf '%s' "$SERVICE" | tr '\t\027' '  ' | cut -c1-127)
 if [ ! -x "$SEND_NSCA" ]; then
     finish "send_nsca not executable at $SEND_NSCA, nothing sent"
 fi
+spool_args
 set -- "$SEND_NSCA" -H "$NSCA_HOST" -p "$NSCA_PORT" -to "$NSCA_TIMEOUT"
 [ -n "$SEND_NSCA_CFG" ] && set -- "$@" -c "$SEND_NSCA_CFG"
+[ -n "$use_spool" ] && set -- "$@" --spool "$SPOOL_DIR"
 # send_nsca's own alarm bounds the whole exchange; timeout(1) is a second guard.
 if command -v timeout >/dev/null 2>&1; then
     set -- timeout "$((NSCA_TIMEOUT + 5))" "$@"
@@ -357,5 +400,9 @@ rc=$?
 detail_log "alert $ALERTID rule $RULEID level $level: $nagios_host;$service;$state via $NSCA_HOST:$NSCA_PORT: send_nsca exit $rc: $(printf '%s' "$result" | tr '\n' ' ')"
 if [ "$rc" -eq 0 ]; then
     finish "level $level sent to Nagios as $nagios_host/$service state $state via $NSCA_HOST:$NSCA_PORT"
+fi
+# 75: not delivered now, kept in the spool for the next alert or a flush.
+if [ -n "$use_spool" ] && [ "$rc" -eq 75 ]; then
+    finish "level $level spooled for Nagios as $nagios_host/$service state $state via $NSCA_HOST:$NSCA_PORT (daemon not reachable now, kept in $SPOOL_DIR)"
 fi
 finish "level $level for $nagios_host/$service NOT delivered to $NSCA_HOST:$NSCA_PORT (send_nsca exit $rc, see $DETAIL_LOG)"
