@@ -1,8 +1,9 @@
 //! A spool file of `send_nsca --spool` (`nsca::batch::Batch::decode`) from arbitrary bytes.
 //!
-//! The first byte chooses how the rest is used: 0, as the whole file; 1, as the file's body
-//! (created, count, records) behind a correct header and before a correct checksum, so that
-//! the record reader is reached without guessing a CRC-32. No panic; every error's numbers
+//! The first byte chooses how the rest is used: even, as the whole file; odd, as the file's
+//! body (created, count, records) behind a correct header and before the checksum the decoder
+//! computes, so that the record reader is reached without guessing a CRC-32. The first byte
+//! also picks the byte changed in the last check. No panic; every error's numbers
 //! agree with the input; a batch that decodes encodes back to exactly the same bytes, and any
 //! one changed byte of those makes it fail.
 #![no_main]
