@@ -154,7 +154,6 @@ impl Spool {
     /// Writes `batch` as a new spool file; returns its path and size.
     pub(crate) fn store(&self, batch: &Batch) -> io::Result<(PathBuf, u64)> {
         static SEQUENCE: AtomicU32 = AtomicU32::new(0);
-        let bytes = batch.encode().map_err(io::Error::other)?;
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -163,8 +162,25 @@ impl Spool {
             std::process::id(),
             SEQUENCE.fetch_add(1, Ordering::Relaxed)
         );
-        let temp = self.dir.join(format!(".{name}.tmp"));
-        let path = self.dir.join(&name);
+        let path = self.dir.join(name);
+        let len = self.write(&path, batch)?;
+        Ok((path, len))
+    }
+
+    /// Replaces the spool file at `path` with `batch` (what is left of it); returns its size.
+    pub(crate) fn replace(&self, path: &Path, batch: &Batch) -> io::Result<u64> {
+        self.write(path, batch)
+    }
+
+    /// Writes `batch` to `.<name>.tmp`, flushes it, renames it to `path` and flushes the
+    /// directory: the file is whole under its name, or not there (or still the old one).
+    fn write(&self, path: &Path, batch: &Batch) -> io::Result<u64> {
+        let bytes = batch.encode().map_err(io::Error::other)?;
+        let name = path.file_name().unwrap_or(OsStr::new("batch"));
+        let mut temp_name = OsString::from(".");
+        temp_name.push(name);
+        temp_name.push(".tmp");
+        let temp = self.dir.join(temp_name);
         let written = (|| {
             let mut file = OpenOptions::new()
                 .write(true)
@@ -173,7 +189,7 @@ impl Spool {
                 .open(&temp)?;
             file.write_all(&bytes)?;
             file.sync_all()?;
-            fs::rename(&temp, &path)
+            fs::rename(&temp, path)
         })();
         if let Err(e) = written {
             let _ = fs::remove_file(&temp);
@@ -181,7 +197,7 @@ impl Spool {
         }
         // The rename itself must reach the disk before the run says "spooled".
         File::open(&self.dir)?.sync_all()?;
-        Ok((path, bytes.len() as u64))
+        Ok(bytes.len() as u64)
     }
 
     /// Moves a file that cannot be read back to `DIR/bad/` (created if needed); returns where
@@ -251,6 +267,11 @@ mod tests {
             Err(ReadError::Batch(BatchError::UnsupportedVersion { version: 9, .. })) => {}
             other => panic!("{other:?}"),
         }
+        // Rewritten in place: same name, the new contents, no temporary file left.
+        let rest = Batch::new(5, vec![CheckResult::host("h", 3, "rest")]);
+        let len = spool.replace(&p1, &rest).unwrap();
+        let again = Spool::read(&p1).unwrap();
+        assert_eq!((again.batch, again.len), (rest, len));
         let moved = spool.set_aside(&p2).unwrap();
         assert_eq!(moved, dir.join("bad").join(p2.file_name().unwrap()));
         assert!(moved.is_file() && !p2.exists());

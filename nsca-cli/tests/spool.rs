@@ -691,6 +691,64 @@ fn a_reset_after_everything_was_written_keeps_everything() {
     assert_eq!(commands(&daemon, 3), (1..=3).map(line).collect::<Vec<_>>());
 }
 
+/// A spool larger than one connection carries (500 results) is sent over several, each
+/// settled when it ends cleanly: when the second one breaks, the first 500 results count as
+/// delivered and the file is rewritten with the other 700, which a later flush delivers.
+#[test]
+fn a_large_spool_drains_one_connection_at_a_time() {
+    let s = Setup::new();
+    let all: String = (1..=1200).map(input).collect();
+    let r = s.run(closed_port(), &["--one-check-per-line"], all.as_bytes());
+    assert_eq!(r.code, 75, "{r:?}");
+    let before = s.files();
+    assert_eq!(before.len(), 1);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = thread::spawn(move || {
+        // The first connection is read to its end and closed: delivered.
+        let (mut first, _) = listener.accept().unwrap();
+        first.write_all(&[0u8; 132]).unwrap();
+        let mut got = Vec::new();
+        first.read_to_end(&mut got).unwrap();
+        drop(first);
+        // The second is dropped after one packet, the rest unread: a reset.
+        let (mut second, _) = listener.accept().unwrap();
+        second.write_all(&[0u8; 132]).unwrap();
+        let mut one = vec![0u8; 4304];
+        let _ = second.read_exact(&mut one);
+        thread::sleep(Duration::from_millis(300));
+        got.len()
+    });
+    let r = s.run(port, &["--flush"], b"");
+    assert_eq!(server.join().unwrap(), 500 * 4304);
+    assert_eq!(r.code, 75, "{r:?}");
+    assert!(
+        r.stderr.ends_with(&format!(
+            "send_nsca: 500 spooled result(s) from 1 file(s) of {0} delivered\n\
+             send_nsca: 700 result(s) of earlier runs stay spooled in {0}\n",
+            s.shown()
+        )),
+        "{r:?}"
+    );
+    // The same file (its name keeps its place in the order), now with the other 700.
+    assert_eq!(s.files(), before);
+    let rest = Batch::decode(&fs::read(&before[0]).unwrap()).unwrap();
+    assert_eq!(rest.checks.len(), 700);
+    let Some(daemon) = s.daemon() else { return };
+    let r = s.run(daemon.port(), &["--flush", "-to", "30"], b"");
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "700 data packet(s) sent to host successfully.\n"),
+        "{r:?}"
+    );
+    let got = commands(&daemon, 700);
+    assert!(
+        got == (501..=1200).map(line).collect::<Vec<_>>(),
+        "not results 501 to 1200 in order ({} lines)",
+        got.len()
+    );
+}
+
 /// The time runs out while a daemon does not read (writes block), or reads but never closes:
 /// the run ends at its deadline with the C client's timeout line, and spools.
 #[test]

@@ -6,12 +6,15 @@
 //!
 //! 1. every spool file is read back, oldest first; one that cannot be read goes to `DIR/bad/`,
 //!    one older than `--spool-max-age` is dropped with a message;
-//! 2. one connection carries the spooled results, then the run's own;
-//! 3. the sending side is closed and the run waits for the daemon to close its side
-//!    ([`nsca::blocking::Client::finish_and_wait_close`]). Only then do the spooled results
-//!    count as delivered, and their files are removed;
-//! 4. otherwise (no connection, a failed write, a reset, the deadline) every file stays, the
-//!    run's own results go into a new file, and the run exits 75.
+//! 2. the spooled results, then the run's own, go to the daemon in connections of at most
+//!    [`PER_CONNECTION`] results;
+//! 3. after each, the sending side is closed and the run waits for the daemon to close its side
+//!    ([`nsca::blocking::Client::finish_and_wait_close`]). Only then do its results count as
+//!    delivered: a file delivered whole is removed, one delivered in part is rewritten with the
+//!    rest;
+//! 4. when a connection fails (no connection, a failed write, a reset, the deadline), what it
+//!    carried and everything after it stays: the files, and the run's own results in a new
+//!    file. The run exits 75.
 //!
 //! That is "at least once": results written on a connection that then failed are kept and sent
 //! again, since NSCA never says what it has read. A run that cannot get the lock within half
@@ -79,7 +82,6 @@ pub(super) fn send(options: &Options, spool_options: &SpoolOptions) -> u8 {
     if let Some(s) = &spool {
         old = read_spool(s, spool_options, setup.size, started);
     }
-    let old_count: usize = old.iter().map(|s| s.batch.checks.len()).sum();
 
     if spool_options.flush && old.is_empty() {
         // Nothing to send; without a usable spool, that is a failure.
@@ -97,17 +99,75 @@ pub(super) fn send(options: &Options, spool_options: &SpoolOptions) -> u8 {
         return code;
     }
 
-    let checks = old.iter().flat_map(|s| s.batch.checks.iter()).chain(&own);
-    match deliver(options, &setup, &clock, checks) {
-        Ok(packets) => {
-            for stored in &old {
-                if let Err(e) = fs::remove_file(&stored.path) {
-                    note(&format!(
-                        "delivered, but could not remove {} ({e}): its results will be sent again",
-                        stored.path.display()
-                    ));
+    // Everything to send, in order: the spooled results, then the run's own, each with the
+    // index of where it comes from (`old.len()` for the run's own).
+    let flat: Vec<(usize, &CheckResult)> = old
+        .iter()
+        .map(|s| s.batch.checks.as_slice())
+        .chain([own.as_slice()])
+        .enumerate()
+        .flat_map(|(i, checks)| checks.iter().map(move |c| (i, c)))
+        .collect();
+    let mut chunks: Vec<&[(usize, &CheckResult)]> = flat.chunks(PER_CONNECTION).collect();
+    if chunks.is_empty() {
+        // Nothing at all: connect anyway, as the C client does with an empty input.
+        chunks.push(&[]);
+    }
+    let mut done = vec![0usize; old.len() + 1];
+    let (mut packets, mut failure) = (0u64, None);
+    for (n, chunk) in chunks.iter().enumerate() {
+        if n > 0 && clock.remaining().is_zero() {
+            failure = Some(Failure::Timeout);
+            break;
+        }
+        match deliver(options, &setup, &clock, chunk.iter().map(|&(_, c)| c)) {
+            Ok(written) => {
+                packets += written;
+                for &(i, _) in *chunk {
+                    done[i] += 1;
                 }
             }
+            Err(f) => {
+                failure = Some(f);
+                break;
+            }
+        }
+    }
+    drop(chunks);
+    drop(flat);
+
+    // Settle the spool: a file delivered whole goes, one delivered in part keeps the rest.
+    let own_rest = &own[done[old.len()]..];
+    let (mut delivered, mut files) = (0, 0);
+    let mut kept = Vec::new();
+    for (stored, done) in old.into_iter().zip(done) {
+        if done > 0 {
+            delivered += done;
+            files += 1;
+        }
+        if done == stored.batch.checks.len() {
+            if let Err(e) = fs::remove_file(&stored.path) {
+                note(&format!(
+                    "delivered, but could not remove {} ({e}): its results will be sent again",
+                    stored.path.display()
+                ));
+            }
+        } else if done > 0 {
+            kept.push(keep_rest(spool.as_ref(), stored, done));
+        } else {
+            kept.push(stored);
+        }
+    }
+    let delivered_note = || {
+        if delivered > 0 && !options.quiet {
+            note(&format!(
+                "{delivered} spooled result(s) from {files} file(s) of {shown} delivered"
+            ));
+        }
+    };
+
+    match failure {
+        None => {
             // The C client's line (or the input's error) first, then ours.
             let code = match input_failure {
                 Some(failure) => report(options, Err(failure)),
@@ -122,22 +182,50 @@ pub(super) fn send(options: &Options, spool_options: &SpoolOptions) -> u8 {
                 }
                 None => report(options, Ok(Sent { packets })),
             };
-            if !old.is_empty() && !options.quiet {
-                note(&format!(
-                    "{old_count} spooled result(s) from {} file(s) of {shown} delivered",
-                    old.len()
-                ));
-            }
+            delivered_note();
             code
         }
-        Err(failure) => {
+        Some(failure) => {
             let code = report(options, Err(failure));
-            let spooled = keep(spool.as_ref(), spool_options, started, &own, old);
+            delivered_note();
+            let spooled = keep(spool.as_ref(), spool_options, started, own_rest, kept);
             match input_failure {
                 // The input's error (a set too long, --strict) decides, as in a plain run.
                 Some(failure) => report(options, Err(failure)),
                 None => spooled.unwrap_or(code),
             }
+        }
+    }
+}
+
+/// At most this many results go on one connection. Each connection is settled (its results
+/// count as delivered once the daemon has closed it) before the next starts, so that a large
+/// spool drains part by part instead of never fitting in one run's time, and a failure sends
+/// again only what the last connection carried.
+const PER_CONNECTION: usize = 500;
+
+/// A spool file whose first `done` results were delivered: rewritten with the rest (same name,
+/// same time), or kept whole when that fails.
+fn keep_rest(spool: Option<&Spool>, mut stored: Stored, done: usize) -> Stored {
+    let rest = Batch::new(stored.batch.created, stored.batch.checks.split_off(done));
+    let replaced = match spool {
+        Some(spool) => spool.replace(&stored.path, &rest),
+        None => Err(io::Error::other("no spool")),
+    };
+    match replaced {
+        Ok(len) => Stored {
+            path: stored.path,
+            len,
+            batch: rest,
+        },
+        Err(e) => {
+            note(&format!(
+                "could not rewrite {} without its {done} delivered result(s) ({e}): they will \
+                 be sent again",
+                stored.path.display()
+            ));
+            stored.batch.checks.extend(rest.checks);
+            stored
         }
     }
 }
