@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
             let at = usize::from(mode) % file.len();
             let mut changed = file.clone();
             changed[at] ^= 0x5a;
-            assert!(Batch::decode(&changed).is_err(), "byte {at} changed unnoticed");
+            assert!(
+                Batch::decode(&changed).is_err(),
+                "byte {at} changed unnoticed"
+            );
         }
         Err(e) => match e {
             E::TooShort { len, min } => assert!(len == file.len() && len < min, "{e}"),
