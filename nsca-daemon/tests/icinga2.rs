@@ -420,7 +420,7 @@ fn nothing_lost_while_icinga_restarts() {
     );
     assert!(file_lines(&daemon.dump_file()).is_empty());
     assert_eq!(
-        count(&daemon.log(), "Icinga 2 API reachable again after"),
+        count(&daemon.log(), "Icinga 2 API takes results again after"),
         1
     );
 }

@@ -82,6 +82,7 @@ pub struct Icinga {
     config: IcingaConfig,
     child: Option<Child>,
     program: PathBuf,
+    runs: u32,
 }
 
 impl Icinga {
@@ -113,6 +114,7 @@ impl Icinga {
             config: config.clone(),
             child: None,
             program,
+            runs: 0,
         };
         icinga.write_config();
         icinga.start_again();
@@ -210,6 +212,24 @@ impl Icinga {
             signal(pid, "KILL");
         }
         let _ = fs::remove_file(self.dir.path().join("run/icinga2.pid"));
+        self.keep_records();
+    }
+
+    /// Icinga 2 names a closed record file by the second it closed it: a second run that
+    /// stops within the same second would replace the first one's. Each run's files get a
+    /// prefix of their own.
+    fn keep_records(&mut self) {
+        self.runs += 1;
+        let dir = self.dir.path().join("spool/record");
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".tmp") && !name.starts_with("run") {
+                let _ = fs::rename(
+                    entry.path(),
+                    dir.join(format!("run{:03}-{name}", self.runs)),
+                );
+            }
+        }
     }
 
     /// Whether it runs.
@@ -367,15 +387,16 @@ impl Icinga {
             .count()
     }
 
-    /// Every check result Icinga 2 processed, in order, from the record it writes (one line
-    /// per result; written to disk in full when Icinga 2 stops, so read it after
-    /// [`Icinga::stop`]). Outputs that span lines are joined back.
+    /// Every check result Icinga 2 processed, from the record it writes (one line per result;
+    /// written to disk in full when Icinga 2 stops, so read it after [`Icinga::stop`]): run by
+    /// run, each run's host results, then its service results, each in the order processed.
+    /// Outputs that span lines are joined back.
     pub fn records(&self) -> Vec<Record> {
         let dir = self.dir.path().join("spool/record");
         let mut files: Vec<PathBuf> = fs::read_dir(&dir)
             .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();
-        // Closed files are named with the time they were closed; the open one ends in .tmp.
+        // Closed files are `runNNN-host.TIME` and `runNNN-service.TIME`; open ones end in .tmp.
         files.sort_by_key(|p| {
             let name = p
                 .file_name()

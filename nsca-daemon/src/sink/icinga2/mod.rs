@@ -477,7 +477,7 @@ impl Sink {
         }
         if let Some(since) = self.outage.take() {
             notice!(
-                "Icinga 2 API reachable again after {:.1} s; {} result(s) wait",
+                "Icinga 2 API takes results again after {:.1} s; {} result(s) wait",
                 now.duration_since(since).as_secs_f64(),
                 self.held.saturating_sub(1)
             );
