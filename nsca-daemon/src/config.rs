@@ -77,18 +77,20 @@
 //! | `max_queued_results` | 10000 | Results held in memory on their way to the sinks (1 to 10,000,000). When the queue is full, the daemon stops reading from clients instead of dropping results. |
 //! | `shutdown_timeout` | 10 | Seconds a stop request may spend delivering queued results (0 to 86400). |
 //! | `metrics_address` | off | `address:port` to serve metrics on (`127.0.0.1:9167`, `[::1]:9167`). |
-//! | `icinga2_api_url` | unset | Base URL of the Icinga 2 API (`https://icinga.example:5665`); enables the Icinga 2 API sink. |
+//! | `icinga2_api_url` | unset | Base URL of the Icinga 2 API (`https://icinga.example:5665`); enables the Icinga 2 API sink ([`crate::sink::icinga2`]). |
 //! | `icinga2_api_user` | unset | API user for HTTP basic authentication. |
 //! | `icinga2_api_password` | unset | That user's password (not together with the next key). |
-//! | `icinga2_api_password_file` | unset | A file holding that password. |
-//! | `icinga2_api_ca_file` | unset | CA certificate(s) that sign the API's server certificate. |
+//! | `icinga2_api_password_file` | unset | A file whose first line is that password. |
+//! | `icinga2_api_ca_file` | the system's CAs | CA certificate(s) that sign the API's server certificate. |
 //! | `icinga2_api_tls_name` | unset | Name to expect in the server certificate, when it is not the URL's host. |
 //! | `icinga2_api_client_cert` | unset | Client certificate, for certificate authentication (needs the next key). |
 //! | `icinga2_api_client_key` | unset | Its private key (needs the previous key). |
-//! | `icinga2_check_source` | unset | `check_source` reported with each result. |
+//! | `icinga2_check_source` | this host's name | `check_source` reported with each result. |
 //! | `icinga2_api_connections` | 4 | Parallel connections to the API (1 to 256). |
 //!
 //! Setting an `icinga2_*` key without `icinga2_api_url` gives a warning, as it has no effect.
+//! [`parse`] does no I/O; whether the files these keys name can be used is checked by the
+//! daemon when it starts and when it reloads.
 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
