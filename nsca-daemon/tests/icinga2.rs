@@ -231,6 +231,19 @@ fn results_reach_icinga_objects() {
     let http = wait_output(&icinga, "service", "web1!HTTP", "odd code");
     assert_eq!(http["state"], 3.0);
 
+    // The mapping is logged at debug level (the fixture sets debug=1).
+    let log = daemon.log();
+    assert!(
+        log.contains(
+            "debug: host 'db1': return code 2 sent to Icinga 2 as 1 (DOWN): Icinga 2 takes \
+             only 0 (UP) and 1 (DOWN) for hosts"
+        ),
+        "{log}"
+    );
+    assert!(
+        log.contains("debug: service 'web1!HTTP': return code 7 sent to Icinga 2 as 3 (UNKNOWN)"),
+        "{log}"
+    );
     let body = http_get(metrics_addr(&daemon)).1;
     assert_eq!(
         metric(&body, "nsca_icinga2_delivered_total"),
