@@ -184,13 +184,15 @@ for name, method, password in (("00-none", 0, b""), ("01-secret", 1, b"secret"),
 k1 = bytes(range(0x41, 0x49))
 write("cipher", "03-k1-k2-cancel", header(3, k1 + bytes(b ^ 1 for b in k1) + b"K3K3K3K3", IV) + SPLITS + web[:64])
 
-# cipher_packet: one method of each family, both ways of sealing, standard size where allowed.
+# cipher_packet: one method of each family, both ways of sealing, one packet or two, standard
+# size where allowed.
 FAMILIES = [(0, b""), (1, b"secret"), (2, b"des pass"), (4, b"cast128"), (5, b"cast256"),
             (6, b"xtea"), (14, b"aes pass")]
 web_check = check(b"web1", b"HTTP", 2, b"HTTP CRITICAL - 503 Service Unavailable | time=0.2s")
 for method, password in FAMILIES:
-    for flags in (0, 2) if method not in (0, 1, 14) else (0, 1, 2, 3):
-        name = "%02d-%s-%s" % (method, "standard" if flags & 1 else "legacy", "plain" if flags & 2 else "chosen")
+    for flags in (0, 2, 4) if method not in (0, 1, 14) else (0, 1, 2, 3, 4, 5):
+        name = "%02d-%s-%s%s" % (method, "standard" if flags & 1 else "legacy", "plain" if flags & 2 else "chosen",
+                                 "-2" if flags & 4 else "")
         write("cipher_packet", name, header(method, password, IV) + struct.pack("<BBI", flags, method, T) + web_check)
 write("cipher_packet", "14-standard-full-output", header(14, b"aes pass", IV) + struct.pack("<BBI", 1, 9, T) + check(b"h", None, 0, b"o" * 4094))
 write("cipher_packet", "02-legacy-host-check", header(2, b"des pass", IV) + struct.pack("<BBI", 0, 1, T) + check(b"db1", None, 1, b"DOWN"))
