@@ -14,6 +14,8 @@ LOAD = os.path.join(ROOT, "target/release/examples/nsca_load")
 C_NSCA = "/usr/sbin/nsca"
 PASSWORD = "benchmark password"
 SEQ = re.compile(rb"seq=(\d+)")
+# A run stops after this long; its row then says so, and "lost" means "not arrived by then".
+CAP_SECONDS = 180
 
 
 def free_port():
@@ -101,6 +103,7 @@ def run(program, method, sink, connections, per, parallel):
             [LOAD, f"127.0.0.1:{d.port}", str(method), PASSWORD, str(connections), str(per),
              str(parallel)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         last, last_change, end = 0, time.time(), time.time()
+        capped = False
         while True:
             n = count_lines(d.out)
             if n != last:
@@ -108,6 +111,10 @@ def run(program, method, sink, connections, per, parallel):
             if n >= total and load.poll() is not None:
                 break
             if time.time() - last_change > 15 and load.poll() is not None:
+                break
+            if time.time() - start > CAP_SECONDS:
+                capped = True
+                load.kill()
                 break
             time.sleep(0.02)
         load.wait()
@@ -126,6 +133,7 @@ def run(program, method, sink, connections, per, parallel):
             "rss": rss,
             "lost": lost,
             "dups": dups,
+            "capped": capped,
         }
 
 
@@ -158,7 +166,7 @@ def main():
                     rows[label] = r
                     print(f"| {name} ({conns * per} results) | {method} | {sink} | {label} | "
                           f"{r['rate']:,.0f} | {r['cpu100k']:.2f} | {r['rss'] / 1024:.1f} | "
-                          f"{r['lost']} | {r['dups']} |", flush=True)
+                          f"{r['lost']}{' (stopped at ' + str(CAP_SECONDS) + ' s)' if r['capped'] else ''} | {r['dups']} |", flush=True)
                 c, o = rows["C 2.10.2"], rows["ours"]
                 print(f"| | | | **ours/C** | **{o['rate'] / max(c['rate'], 1e-9):.1f}x** | "
                       f"**{o['cpu100k'] / max(c['cpu100k'], 1e-9):.2f}x** | | | |", flush=True)

@@ -131,7 +131,6 @@ pub async fn accept_loop(
         let shared = Arc::clone(&shared);
         let tx = tx.clone();
         tokio::spawn(async move {
-            let _ = stream.set_nodelay(true);
             serve(stream, peer, init, &config, &shared.stats, &tx).await;
             drop(permit);
         });

@@ -16,15 +16,26 @@ pub(super) struct Xor {
 
 impl Xor {
     pub(super) fn new(iv: &[u8; IV_LEN], password: &[u8]) -> Self {
-        let mut x = Self {
+        let len = PacketSize::Standard.len();
+        // The IV repeated, then the password repeated over it: whole-slice copies and XORs
+        // rather than two divisions per byte (this runs once per connection, on both ends).
+        let mut keystream = Vec::with_capacity(len);
+        while keystream.len() < len {
+            let take = IV_LEN.min(len - keystream.len());
+            keystream.extend_from_slice(&iv[..take]);
+        }
+        if !password.is_empty() {
+            for chunk in keystream.chunks_mut(password.len()) {
+                for (k, p) in chunk.iter_mut().zip(password) {
+                    *k ^= p;
+                }
+            }
+        }
+        Self {
             iv: *iv,
             password: password.to_vec(),
-            keystream: Vec::new(),
-        };
-        x.keystream = (0..PacketSize::Standard.len())
-            .map(|i| x.key_byte(i))
-            .collect();
-        x
+            keystream,
+        }
     }
 
     fn key_byte(&self, i: usize) -> u8 {
