@@ -137,3 +137,57 @@ fn tells_systemd_when_ready_and_stopping() {
     assert_eq!(stopping.trim(), "STOPPING=1");
     assert!(status.success(), "{status}");
 }
+
+/// No `server_address`: one socket for IPv6 and IPv4 at once, as the C daemon listens.
+#[test]
+fn empty_server_address_listens_on_ipv4_and_ipv6() {
+    use std::process::{Command, Stdio};
+
+    if !nsca_tests::ipv6_available() {
+        eprintln!("SKIPPED: no IPv6 loopback on this machine");
+        return;
+    }
+    let dir = nsca_tests::TempDir::new("dual").expect("temp");
+    let command_file = dir.path().join("nagios.cmd");
+    std::fs::write(&command_file, b"").expect("command file");
+    let port = nsca_tests::free_port("::".parse().expect("ip"));
+    let cfg = dir.path().join("nsca.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "server_port={port}\ncommand_file={}\nappend_to_file=1\ndecryption_method=1\n\
+             password={}\n",
+            command_file.display(),
+            common::PASSWORD
+        ),
+    )
+    .expect("nsca.cfg");
+    let mut child = Command::new(common::ours())
+        .arg("-f")
+        .arg("-c")
+        .arg(&cfg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let v4: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().expect("v4");
+    let v6: std::net::SocketAddr = format!("[::1]:{port}").parse().expect("v6");
+    common::wait_until(
+        Duration::from_secs(10),
+        || std::net::TcpStream::connect(v6).ok().map(|_| ()),
+        || format!("not listening on [::1]:{port}"),
+    );
+    send_one(v4, &CheckResult::host("over-ipv4", 0, "v4"));
+    send_one(v6, &CheckResult::host("over-ipv6", 0, "v6"));
+    let lines = common::wait_file_commands(&command_file, 2, Duration::from_secs(10));
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        lines,
+        [
+            "PROCESS_HOST_CHECK_RESULT;over-ipv4;0;v4",
+            "PROCESS_HOST_CHECK_RESULT;over-ipv6;0;v6"
+        ]
+    );
+}
