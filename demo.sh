@@ -52,8 +52,9 @@ receiver=$!
 trap 'kill $receiver 2>/dev/null; rm -rf "$work" "$cfg"' EXIT
 cfg=$(mktemp)
 printf 'password=demo-password\nencryption_method=1\n' >"$cfg"
-for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+# Ready once it says it listens (a probe connection would only add a line to its log).
+for _ in $(seq 200); do
+    grep -q 'listening on' "$work/nsca.log" 2>/dev/null && break
     sleep 0.05
 done
 

@@ -202,6 +202,11 @@ fn report(peer: SocketAddr, e: &Error, stats: &Stats) {
         Error::Crypto(_) => {
             error!("cannot serve {ip}: {e}");
         }
+        // A peer that resets the connection (a load balancer's or a monitoring probe's TCP
+        // check, a port scan) is not worth a warning; the C daemon logs nothing for it either.
+        Error::Io { source, .. } if source.kind() == io::ErrorKind::ConnectionReset => {
+            debug!("connection from {ip} reset by the peer: {e}");
+        }
         _ => warning!("connection from {ip} failed: {e}"),
     }
 }
