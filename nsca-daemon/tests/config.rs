@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use nsca::EncryptionMethod;
 use nsca_daemon::config::{Config, ConfigErrorKind, Facility, load, parse};
-use nsca_tests::{NSCA_DAEMON, TempDir, free_port, interop_required, real_program};
+use nsca_tests::{NSCA_DAEMON, TempDir, interop_required, real_program};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -516,13 +516,22 @@ fn cases(dir: &Path) -> Vec<Case> {
             OursOnly,
         ),
     ];
+    // Every case gets its own port: the listeners that found them stay open until all are
+    // chosen, so that the kernel cannot hand the same free port to two cases.
+    let mut holders = Vec::new();
+    let mut port = || {
+        let listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        holders.push(listener);
+        port
+    };
     let mut cases: Vec<Case> = table
         .into_iter()
         .map(|(label, body, expect)| Case {
             label,
             body,
             expect,
-            port: free_port(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            port: port(),
             wrap: 0,
         })
         .collect();
@@ -531,9 +540,10 @@ fn cases(dir: &Path) -> Vec<Case> {
         label: "port above 65535",
         body: String::new(),
         expect: Accepted,
-        port: free_port(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+        port: port(),
         wrap: 65536,
     });
+    drop(holders);
     cases
 }
 
