@@ -191,3 +191,75 @@ fn empty_server_address_listens_on_ipv4_and_ipv6() {
         ]
     );
 }
+
+/// Detached (no `-f`), the daemon logs through syslog(3) with `log_facility`. The test gives it
+/// a private /dev (a mount namespace made with unshare(1)) whose /dev/log is the test's socket.
+#[test]
+fn detached_daemon_logs_to_syslog_with_its_facility() {
+    use std::os::unix::net::UnixDatagram;
+    use std::process::Command;
+
+    if !is_root() || Command::new("unshare").arg("--version").output().is_err() {
+        eprintln!("SKIPPED: needs root and unshare(1)");
+        return;
+    }
+    let dir = nsca_tests::TempDir::new("syslog").expect("temp");
+    let socket_path = dir.path().join("log");
+    let socket = UnixDatagram::bind(&socket_path).expect("log socket");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let port = nsca_tests::free_port("127.0.0.1".parse().expect("ip"));
+    let pid_file = dir.path().join("nsca.pid");
+    let cfg = common::write_config(
+        dir.path(),
+        port,
+        &[
+            "log_facility=local3",
+            &format!("pid_file={}", pid_file.display()),
+        ],
+    );
+    let script = format!(
+        "mount -t tmpfs none /dev && mknod -m 666 /dev/null c 1 3 && \
+         mknod -m 444 /dev/urandom c 1 9 && ln -s {} /dev/log && exec {} -c {}",
+        socket_path.display(),
+        common::ours().display(),
+        cfg.display()
+    );
+    let out = common::run_bounded(
+        Command::new("unshare").args(["-m", "--propagation", "private", "sh", "-c", &script]),
+        Duration::from_secs(20),
+    );
+    assert!(out.status.success(), "{out:?}");
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 2048];
+    while let Ok(n) = socket.recv(&mut buf) {
+        let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let done = line.contains("listening on");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .expect("pid file")
+        .trim()
+        .parse()
+        .expect("pid");
+    let _ = nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pid),
+        nix::sys::signal::Signal::SIGTERM,
+    );
+    // local3 is facility 19, notice is severity 5: priority 19 * 8 + 5 = 157.
+    let listening = seen
+        .iter()
+        .find(|l| l.contains("listening on"))
+        .unwrap_or_else(|| panic!("no 'listening on' message in {seen:?}"));
+    assert!(listening.starts_with("<157>"), "{listening}");
+    assert!(listening.contains(&format!("nsca[{pid}]: ")), "{listening}");
+    common::wait_until(
+        Duration::from_secs(10),
+        || (!common::alive(pid)).then_some(()),
+        || format!("the daemon (pid {pid}) did not stop"),
+    );
+}
