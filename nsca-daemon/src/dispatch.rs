@@ -176,7 +176,9 @@ impl Dispatcher {
                     }
                 }
             }
-            while pending.len() < self.config.borrow().max_queued_results.clamp(1, 1024) {
+            // Read once per round, not once per result (the watch channel takes a lock).
+            let hold = self.config.borrow().max_queued_results.clamp(1, 1024);
+            while pending.len() < hold {
                 match self.rx.try_recv() {
                     Ok(received) => self.take(received, &mut sinks, &mut pending).await,
                     Err(mpsc::error::TryRecvError::Empty) => break,
