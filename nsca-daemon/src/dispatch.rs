@@ -18,7 +18,7 @@
 //! written to `alternate_dump_file` except what the API sink could not deliver at shutdown.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -431,18 +431,10 @@ fn describe(check: &CheckResult, peer: SocketAddr) -> String {
 /// `strict_mode_spoofing`: whether the result's host name resolves to the peer's address.
 async fn host_matches_peer(check: &CheckResult, peer: SocketAddr) -> bool {
     let host = String::from_utf8_lossy(check.host_name()).into_owned();
-    let peer_ip = canonical(peer.ip());
+    let peer_ip = peer.ip().to_canonical();
     match tokio::net::lookup_host((host.as_str(), 0)).await {
-        Ok(addrs) => addrs.into_iter().any(|a| canonical(a.ip()) == peer_ip),
+        Ok(addrs) => addrs.into_iter().any(|a| a.ip().to_canonical() == peer_ip),
         Err(_) => false,
-    }
-}
-
-/// An IPv4-mapped IPv6 address as the IPv4 address it carries.
-pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
-        IpAddr::V4(_) => ip,
     }
 }
 

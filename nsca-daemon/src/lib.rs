@@ -385,7 +385,7 @@ fn run_inetd(config: Config) -> u8 {
         let init = nsca::InitPacket::random(&mut rand::rng(), dispatch::now_secs() as u32);
         match inetd_socket() {
             Some((stream, peer)) => {
-                if config.host_allowed(dispatch::canonical(peer.ip())) {
+                if config.host_allowed(peer.ip().to_canonical()) {
                     server::serve(stream, peer, init, &config, &stats, &tx).await;
                 } else {
                     warning!(

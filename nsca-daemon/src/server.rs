@@ -15,7 +15,6 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, mpsc, watch};
 
 use crate::config::Config;
-use crate::dispatch::canonical;
 use crate::stats::{Stats, bump};
 use crate::{debug, error, warning};
 
@@ -118,7 +117,7 @@ pub async fn accept_loop(
             }
         };
         let config = Arc::clone(&shared.config.borrow());
-        if !config.host_allowed(canonical(peer.ip())) {
+        if !config.host_allowed(peer.ip().to_canonical()) {
             bump(&shared.stats.connections_refused);
             warning!(
                 "refused connection from {}: not in allowed_hosts",
