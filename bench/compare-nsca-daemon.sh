@@ -11,8 +11,10 @@
 # regular file with append_to_file=1. A run ends when every result has arrived, or when no new
 # line arrived for 15 s. Printed per run: results/s (first connection to last line), the
 # daemon's CPU seconds per 100,000 results (utime+stime from /proc), its peak RSS (VmHWM), and
-# lost and duplicated results (counted by sequence number). A last row measures our daemon's
-# peak RSS with 1,000 connections open at once.
+# lost and duplicated results (counted by sequence number). After the table: the CPU that
+# tcp_floor (nsca-daemon/examples/tcp_floor.rs), a server doing nothing but the TCP part of one
+# connection, uses per connection under the same load (the floor under any daemon's
+# one-per-connection figure), and our daemon's peak RSS with 1,000 connections open at once.
 #
 # Needs: cargo, python3, Debian's nsca package (installed with apt-get when missing and we are
 # root or have sudo).
@@ -29,7 +31,7 @@ if [ ! -x /usr/sbin/nsca ]; then
     as_root apt-get update -qq
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nsca
 fi
-echo "==> building (release): nsca and the load generator"
-cargo build --release --locked -q -p nsca-daemon --bin nsca --example nsca_load
+echo "==> building (release): nsca, the load generator and tcp_floor"
+cargo build --release --locked -q -p nsca-daemon --bin nsca --example nsca_load --example tcp_floor
 ulimit -n 16384 2>/dev/null || true
 exec python3 bench/compare_nsca_daemon.py "$batched" "$single" "$methods" "$sinks"

@@ -11,6 +11,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OURS = os.path.join(ROOT, "target/release/nsca")
 LOAD = os.path.join(ROOT, "target/release/examples/nsca_load")
+FLOOR = os.path.join(ROOT, "target/release/examples/tcp_floor")
 C_NSCA = "/usr/sbin/nsca"
 PASSWORD = "benchmark password"
 SEQ = re.compile(rb"seq=(\d+)")
@@ -137,6 +138,32 @@ def run(program, method, sink, connections, per, parallel):
         }
 
 
+def floor_cpu_per_connection(connections, rounds=3):
+    """CPU seconds per 100,000 connections of tcp_floor (see there), which only accepts, sends
+    132 bytes, reads to EOF and closes, under the same load as the one-per-connection rows:
+    the median of `rounds` runs."""
+    samples = []
+    for _ in range(rounds):
+        port = free_port()
+        proc = subprocess.Popen([FLOOR, f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                time.sleep(0.02)
+        cpu0 = cpu_seconds(proc.pid)
+        subprocess.run([LOAD, f"127.0.0.1:{port}", "1", PASSWORD, str(connections), "1", "50"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        time.sleep(0.2)
+        samples.append((cpu_seconds(proc.pid) - cpu0) * 100000 / connections)
+        proc.kill()
+        proc.wait()
+    return sorted(samples)[len(samples) // 2]
+
+
 def rss_with_open_connections(n=1000):
     with tempfile.TemporaryDirectory() as tmp:
         d = Daemon(OURS, 1, "file", tmp)
@@ -170,6 +197,10 @@ def main():
                 c, o = rows["C 2.10.2"], rows["ours"]
                 print(f"| | | | **ours/C** | **{o['rate'] / max(c['rate'], 1e-9):.1f}x** | "
                       f"**{o['cpu100k'] / max(c['cpu100k'], 1e-9):.2f}x** | | | |", flush=True)
+    if single > 0:
+        floor = floor_cpu_per_connection(max(single, 10000))
+        print(f"\nTCP floor (tcp_floor: accept, send 132 bytes, read to EOF, close; no NSCA): "
+              f"{floor:.2f} CPU s per 100k connections ({floor * 10:.0f} us a connection).")
     rss, lines = rss_with_open_connections()
     print(f"\nOur daemon with 1,000 connections open at once: peak RSS {rss / 1024:.1f} MiB "
           f"({lines} of 1000 results written).")
