@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use clap::{CommandFactory, Parser};
 use nsca::ReturnCode;
 
-use crate::cnum::{atoi, strtol};
+use nsca::config_syntax::{Base, atoi, strtol};
 
 /// The C client keeps at most this many bytes of the host name (`MAX_HOST_ADDRESS_LENGTH` - 1).
 pub const MAX_HOST_ARG_LEN: usize = 255;
@@ -380,11 +380,11 @@ pub struct Options {
 pub fn parse_delimiter(arg: &[u8], sticky_errno: bool) -> Result<u8, UsageError> {
     match arg {
         [first, _, ..] if first.is_ascii_digit() || *first == b'+' || *first == b'-' => {
-            let r = strtol(arg, true);
-            if r.overflow || sticky_errno {
+            let (value, overflow) = strtol(arg, Base::Auto);
+            if overflow || sticky_errno {
                 return Err(UsageError::DelimiterRange);
             }
-            Ok(r.value as u8) // C: `(char) strtol(...)`, the low byte.
+            Ok(value as u8) // C: `(char) strtol(...)`, the low byte.
         }
         _ => Ok(arg.first().copied().unwrap_or(0)),
     }

@@ -1,12 +1,9 @@
 //! `send_nsca.cfg`, read exactly as NSCA 2.10.2's `read_config_file()` reads it.
 //!
-//! - The file is read in `fgets(buf, 5119)` chunks: a line of up to 5118 bytes and its line
-//!   feed; a longer line goes on as the next "line" (and line numbers count these chunks).
-//! - A chunk is skipped only when its first byte is `#`, NUL or a line feed; an indented comment
-//!   or a blank line of spaces is an error.
-//! - The name runs to the first `=` (leading `=` are skipped), the value from there to the line
-//!   feed, with nothing trimmed: `password = secret` sets the password ` secret`, and a CRLF
-//!   file leaves the CR in the value.
+//! - The line syntax is the one both C programs share ([`nsca::config_syntax`]): `fgets` chunks
+//!   of at most 5118 bytes (line numbers count chunks), `#`/NUL/empty chunks skipped, the name
+//!   up to the first `=`, the value to the line feed with nothing trimmed (`password = secret`
+//!   sets the password ` secret`, and a CRLF file leaves the CR in the value).
 //! - Keys are matched by substring, in this order: a name containing `password`, then
 //!   `encryption_method`, then `legacy_2_7_mode`; anything else is an unknown option.
 //! - The first error ends the reading; every message goes to stdout, followed by
@@ -14,10 +11,10 @@
 
 use std::io::{self, BufRead};
 
-use crate::cnum::atoi;
+use nsca::config_syntax::{Line, LineError, atoi, contains, split_line};
 
 /// `fgets(buf, MAX_INPUT_BUFFER - 1, fp)`: at most this many bytes per chunk.
-pub const CHUNK_LEN: usize = 5118;
+pub const CHUNK_LEN: usize = nsca::config_syntax::LINE_CHUNK;
 
 /// What a config file set. Fields it did not mention are `None`.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -153,12 +150,10 @@ fn next_chunk<R: BufRead>(reader: &mut R, chunk: &mut Vec<u8>) -> bool {
             break;
         }
         let room = CHUNK_LEN - chunk.len();
-        let take = available.len().min(room);
-        let (n, done) = match available[..take].iter().position(|&b| b == b'\n') {
-            Some(p) => (p + 1, true),
-            None => (take, false),
-        };
-        chunk.extend_from_slice(&available[..n]);
+        let take = &available[..available.len().min(room)];
+        let n = nsca::config_syntax::chunk_len(take);
+        let done = take[..n].ends_with(b"\n");
+        chunk.extend_from_slice(&take[..n]);
         reader.consume(n);
         if done {
             break;
@@ -169,33 +164,13 @@ fn next_chunk<R: BufRead>(reader: &mut R, chunk: &mut Vec<u8>) -> bool {
 
 /// One `fgets` chunk, as the C loop body treats it.
 fn apply_line(config: &mut ConfigFile, chunk: &[u8], line: u32) -> Result<(), ConfigError> {
-    if matches!(chunk.first(), None | Some(b'#' | 0 | b'\n')) {
-        return Ok(());
-    }
-    // C string functions stop at the first NUL.
-    let s = chunk.split(|&b| b == 0).next().unwrap_or_default();
-    // varname = strtok(input_buffer, "=")
-    let start = s
-        .iter()
-        .position(|&b| b != b'=')
-        .ok_or(ConfigError::NoName { line })?;
-    let name_end = s[start..]
-        .iter()
-        .position(|&b| b == b'=')
-        .map_or(s.len(), |p| start + p);
-    // varvalue = strtok(NULL, "\n"): nothing after the name's `=` (or no `=`) means no value.
-    if name_end >= s.len() {
-        return Err(ConfigError::NoValue { line });
-    }
-    let rest = &s[name_end + 1..];
-    let value_start = rest
-        .iter()
-        .position(|&b| b != b'\n')
-        .ok_or(ConfigError::NoValue { line })?;
-    let rest = &rest[value_start..];
-    let value = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
+    let (name, value) = match split_line(chunk) {
+        Ok(Line::Skipped) => return Ok(()),
+        Ok(Line::Setting { name, value }) => (name, value),
+        Err(LineError::NoName) => return Err(ConfigError::NoName { line }),
+        Err(LineError::NoValue) => return Err(ConfigError::NoValue { line }),
+    };
     // strstr(input_buffer, key): the buffer up to the NUL strtok wrote after the name.
-    let name = &s[..name_end];
     if contains(name, b"password") {
         config.password = Some(value.to_vec());
     } else if contains(name, b"encryption_method") {
@@ -214,10 +189,6 @@ fn apply_line(config: &mut ConfigFile, chunk: &[u8], line: u32) -> Result<(), Co
         return Err(ConfigError::UnknownOption { line });
     }
     Ok(())
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[cfg(test)]

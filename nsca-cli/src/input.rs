@@ -25,7 +25,7 @@ use std::io::{self, Read};
 
 use nsca::{CheckResult, Field, PacketSize, ReturnCode};
 
-use crate::cnum::{atoi, is_c_space};
+use nsca::config_syntax::{atoi, is_c_space};
 
 /// The most bytes a set may have (`MAX_INPUT_BUFFER`).
 pub const MAX_SET_LEN: usize = 5120;

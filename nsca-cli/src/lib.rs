@@ -16,7 +16,6 @@
 #![forbid(unsafe_code)]
 
 pub mod args;
-pub mod cnum;
 pub mod config;
 pub mod docs;
 pub mod input;

@@ -98,10 +98,11 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use nsca::config_syntax::{self, Base, Line, LineError, Scanned, contains};
 use nsca::{EncryptionMethod, Password, Unusable};
 
 /// C reads the file with `fgets(buf, 5119, fp)`: at most this many bytes per line.
-pub const CHUNK_LEN: usize = 5118;
+pub const CHUNK_LEN: usize = config_syntax::LINE_CHUNK;
 /// `server_port` when the file does not set it.
 pub const DEFAULT_PORT: u16 = 5667;
 /// The largest `max_packet_age` NSCA accepts (15 minutes).
@@ -721,16 +722,8 @@ pub fn parse(text: &[u8], path: &Path) -> Result<Config, ConfigError> {
         config: Config::default(),
         lines: KeyLines::default(),
     };
-    let mut rest = text;
     let mut line = 0u32;
-    while !rest.is_empty() {
-        let take = rest.len().min(CHUNK_LEN);
-        let n = rest[..take]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(take, |p| p + 1);
-        let (chunk, tail) = rest.split_at(n);
-        rest = tail;
+    for chunk in config_syntax::lines(text) {
         line = line.saturating_add(1);
         parser.line(chunk, line).map_err(|kind| ConfigError {
             path: path.to_path_buf(),
@@ -864,10 +857,6 @@ fn lookup(name: &[u8]) -> Option<(Setting, &'static str, bool)> {
     })
 }
 
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
-}
-
 /// Lines of the keys whose combinations are checked at the end.
 #[derive(Default)]
 struct KeyLines {
@@ -881,39 +870,6 @@ struct KeyLines {
 struct Parser {
     config: Config,
     lines: KeyLines,
-}
-
-/// One line's `name=value`, split as C's two `strtok` calls split it; `None` for a line C skips.
-/// A line's name and value.
-type Entry<'a> = (&'a [u8], &'a [u8]);
-
-fn split_line(chunk: &[u8]) -> Result<Option<Entry<'_>>, ConfigErrorKind> {
-    if matches!(chunk.first(), None | Some(b'#' | 0 | b'\n')) {
-        return Ok(None);
-    }
-    // C string functions see the line up to its first NUL.
-    let s = chunk.split(|&b| b == 0).next().unwrap_or_default();
-    // strtok(line, "="): skip leading `=`, the name runs to the next `=` (or the end).
-    let start = s
-        .iter()
-        .position(|&b| b != b'=')
-        .ok_or(ConfigErrorKind::NoName)?;
-    let name_end = s[start..]
-        .iter()
-        .position(|&b| b == b'=')
-        .map_or(s.len(), |p| start + p);
-    if name_end >= s.len() {
-        return Err(ConfigErrorKind::NoValue);
-    }
-    // strtok(NULL, "\n"): skip line feeds, the value runs to the next one.
-    let rest = &s[name_end + 1..];
-    let value_start = rest
-        .iter()
-        .position(|&b| b != b'\n')
-        .ok_or(ConfigErrorKind::NoValue)?;
-    let rest = &rest[value_start..];
-    let value = &rest[..rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len())];
-    Ok(Some((&s[start..name_end], value)))
 }
 
 /// Bytes for a message: printable ASCII as is, everything else escaped.
@@ -936,76 +892,20 @@ fn text(key: &'static str, value: &[u8]) -> Result<String, ConfigErrorKind> {
     String::from_utf8(value.to_vec()).map_err(|_| ConfigErrorKind::NotUtf8 { key })
 }
 
-/// What C's `strtol`/`strtoul` see in a value: sign, magnitude (`None` on overflow of 64 bits)
-/// and whether the whole value was one plain number.
-struct CNumber {
-    negative: bool,
-    magnitude: Option<u64>,
-    plain: bool,
+/// How C reads an NSCA number key: `atoi`, or `strtoul` for `max_packet_age`.
+fn scan_c_number(s: &[u8]) -> Scanned {
+    config_syntax::scan(s, Base::Decimal)
 }
 
-const fn is_c_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
-}
-
-fn scan_c_number(s: &[u8]) -> CNumber {
-    let mut i = s.iter().take_while(|&&b| is_c_space(b)).count();
-    let spaces = i;
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let digits_start = i;
-    let mut magnitude = Some(0u64);
-    while let Some(d) = s.get(i).filter(|b| b.is_ascii_digit()) {
-        magnitude = magnitude
-            .and_then(|m| m.checked_mul(10))
-            .and_then(|m| m.checked_add(u64::from(d - b'0')));
-        i += 1;
-    }
-    let digits = i > digits_start;
-    // A trailing CR (CRLF file) does not make a number less plain: it has its own story.
-    let end = if s.get(i) == Some(&b'\r') && i + 1 == s.len() {
-        i + 1
+/// Whether a value is one plain decimal number and nothing else (a trailing CR, from a CRLF
+/// file, aside: it has its own warning).
+fn plain(s: &[u8], n: &Scanned) -> bool {
+    let end = if s.get(n.end) == Some(&b'\r') && n.end + 1 == s.len() {
+        n.end + 1
     } else {
-        i
+        n.end
     };
-    CNumber {
-        negative,
-        magnitude,
-        plain: digits && spaces == 0 && end == s.len() && magnitude.is_some(),
-    }
-}
-
-/// glibc's `strtol(s, NULL, 10)` (64-bit `long`, saturating on overflow).
-fn c_strtol(n: &CNumber) -> i64 {
-    match (n.magnitude, n.negative) {
-        (Some(m), false) => i64::try_from(m).unwrap_or(i64::MAX),
-        (Some(m), true) => 0i64.checked_sub_unsigned(m).unwrap_or(i64::MIN),
-        (None, false) => i64::MAX,
-        (None, true) => i64::MIN,
-    }
-}
-
-/// glibc's `atoi`: `(int) strtol(s, NULL, 10)`, keeping the low 32 bits.
-fn c_atoi(n: &CNumber) -> i32 {
-    c_strtol(n) as i32
-}
-
-/// glibc's `strtoul(s, NULL, 10)`: a negative number wraps, overflow gives `ULONG_MAX`.
-fn c_strtoul(n: &CNumber) -> u64 {
-    match n.magnitude {
-        Some(m) if n.negative => m.wrapping_neg(),
-        Some(m) => m,
-        None => u64::MAX,
-    }
+    n.digits && !n.leading_space && end == s.len() && n.magnitude.is_some()
 }
 
 /// A number of this daemon's keys: decimal digits only, within `min..=max`.
@@ -1062,8 +962,11 @@ impl Parser {
     }
 
     fn line(&mut self, chunk: &[u8], line: u32) -> Result<(), ConfigErrorKind> {
-        let Some((name, value)) = split_line(chunk)? else {
-            return Ok(());
+        let (name, value) = match config_syntax::split_line(chunk) {
+            Ok(Line::Skipped) => return Ok(()),
+            Ok(Line::Setting { name, value }) => (name, value),
+            Err(LineError::NoName) => return Err(ConfigErrorKind::NoName),
+            Err(LineError::NoValue) => return Err(ConfigErrorKind::NoValue),
         };
         let Some((key, spelling, contained)) = lookup(name) else {
             return Err(ConfigErrorKind::UnknownOption { name: shown(name) });
@@ -1089,13 +992,13 @@ impl Parser {
     }
 
     /// An NSCA number key, read as C reads it, with a warning when it is not a plain number.
-    fn c_number(&mut self, key: &'static str, value: &[u8], line: u32) -> CNumber {
+    fn c_number(&mut self, key: &'static str, value: &[u8], line: u32) -> Scanned {
         let n = scan_c_number(value);
-        if !n.plain {
+        if !plain(value, &n) {
             let read = if key == "max_packet_age" {
-                i64::try_from(c_strtoul(&n)).unwrap_or(i64::MAX)
+                i64::try_from(n.strtoul()).unwrap_or(i64::MAX)
             } else {
-                i64::from(c_atoi(&n))
+                i64::from(n.atoi())
             };
             self.warn(
                 line,
@@ -1111,7 +1014,7 @@ impl Parser {
 
     fn c_flag(&mut self, key: &'static str, value: &[u8], line: u32) -> bool {
         let n = self.c_number(key, value, line);
-        c_atoi(&n) > 0
+        n.atoi() > 0
     }
 
     fn icinga2_seen(&mut self, key: &'static str, line: u32) {
@@ -1130,7 +1033,7 @@ impl Parser {
         match key {
             Setting::ServerPort => {
                 let n = self.c_number(name, value, line);
-                let port = c_atoi(&n);
+                let port = n.atoi();
                 if port < 0 {
                     return Err(ConfigErrorKind::PortOutOfRange(port));
                 }
@@ -1165,7 +1068,7 @@ impl Parser {
             }
             Setting::DecryptionMethod => {
                 let n = self.c_number(name, value, line);
-                let number = c_atoi(&n);
+                let number = n.atoi();
                 let method = EncryptionMethod::from_number(i64::from(number))
                     .ok()
                     .filter(|m| m.usability() != Err(Unusable::NotAccepted))
@@ -1189,7 +1092,7 @@ impl Parser {
             Setting::AppendToFile => self.config.append_to_file = self.c_flag(name, value, line),
             Setting::MaxPacketAge => {
                 let n = self.c_number(name, value, line);
-                let age = c_strtoul(&n);
+                let age = n.strtoul();
                 if age > u64::from(MAX_PACKET_AGE_LIMIT) {
                     return Err(ConfigErrorKind::MaxPacketAgeTooLarge(age));
                 }

@@ -84,6 +84,7 @@ pub mod batch;
 mod check;
 pub mod checkresult;
 mod command;
+pub mod config_syntax;
 pub mod crypto;
 mod error;
 mod init;
