@@ -36,6 +36,7 @@ declare -A max_len=(
     [cipher_packet]=5200
     [plugin_output]=8192
     [daemon_config]=8192
+    [config_syntax]=12000
     [checkresult_file]=16384
 )
 
