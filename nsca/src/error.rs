@@ -63,12 +63,13 @@ pub enum DecodeError {
         actual: usize,
     },
     /// The peer closed the connection in the middle of a packet.
-    #[error("connection ended {received} bytes into a {expected}-byte packet")]
+    #[error("connection ended {received} bytes into {}", packet_of(*.expected))]
     TruncatedStream {
         /// Bytes of the unfinished packet that arrived.
         received: usize,
-        /// The packet length that was expected.
-        expected: usize,
+        /// The packet length that was expected; `None` when too few bytes of the connection's
+        /// first packet came to tell a 4304-byte packet from a legacy 720-byte one.
+        expected: Option<usize>,
     },
     /// A packet's timestamp is further from the receiver's clock than the receiver allows
     /// (see [`crate::ServerSession::with_max_packet_age`]): a replayed capture, or a client
@@ -115,6 +116,14 @@ impl fmt::Display for Message {
             Self::InitPacket => "an init packet",
             Self::DataPacket => "a data packet",
         })
+    }
+}
+
+/// "a 4304-byte packet", or, when the size was not known yet, "a packet of either size".
+fn packet_of(expected: Option<usize>) -> String {
+    match expected {
+        Some(len) => format!("a {len}-byte packet"),
+        None => "its first packet (4304 or 720 bytes, too short to tell which)".to_owned(),
     }
 }
 

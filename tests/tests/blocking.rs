@@ -229,7 +229,7 @@ fn receiver_reports_a_packet_cut_short() {
             err,
             Error::Decode(DecodeError::TruncatedStream {
                 received: 1000,
-                expected: 4304
+                expected: Some(4304)
             })
         ),
         "{err:?}"

@@ -200,8 +200,9 @@ impl ServerSession {
             return self.open(input, PacketSize::Legacy).map(Some);
         }
         let expected = match self.framing {
-            Framing::Legacy | Framing::Undecided => PacketSize::Legacy.len(),
-            Framing::Standard | Framing::Failed => PacketSize::Standard.len(),
+            Framing::Legacy => Some(PacketSize::Legacy.len()),
+            Framing::Undecided => None,
+            Framing::Standard | Framing::Failed => Some(PacketSize::Standard.len()),
         };
         self.framing = Framing::Failed;
         input.clear();
