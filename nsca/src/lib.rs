@@ -16,7 +16,9 @@
 //! spool file the daemon writes when `check_result_path` is set, and [`plugin_output`], which
 //! splits an output into text, long text and performance data the way Nagios reads it. A
 //! sender that keeps results to send later can store them as a [`batch::Batch`]: versioned,
-//! checksummed bytes that read back exactly or fail with a precise error.
+//! checksummed bytes that read back exactly or fail with a precise error. Programs that read
+//! `nsca.cfg` or `send_nsca.cfg` as NSCA's C programs do share [`config_syntax`]: the line
+//! syntax and glibc's number parsing.
 //!
 //! # Sending a check result
 //!
