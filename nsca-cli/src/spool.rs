@@ -4,7 +4,12 @@
 //! - Each run that spools writes one file, `<time in ns, 20 digits>-<pid>-<n>.batch`: written
 //!   to `.<name>.tmp`, flushed to disk, renamed, and the directory flushed too. Names sort in
 //!   the order the files were written, which is the order they are sent in. Other names are
-//!   never touched (a temporary file left by a killed run stays where it is).
+//!   never touched.
+//! - A temporary file older than [`STALE_TEMP`] was left by a run killed while writing it (a
+//!   write takes well under a second). The run that holds the lock makes it a spool file under
+//!   the name it was being written as when it reads back whole (the run was killed between the
+//!   flush and the rename; a rewrite in place then replaces the older contents, as it would
+//!   have), and moves it to `DIR/bad/` otherwise.
 //! - `DIR/.lock` is locked with `flock(2)` by the run that sends the spool; files are read and
 //!   removed only under it. A run without the lock may still add a file, since a file appears
 //!   under its final name whole or not at all.
@@ -33,6 +38,8 @@ const LOCK: &str = ".lock";
 const MAX_FILE: u64 = 256 * 1024 * 1024;
 /// How often a run that waits for the lock tries again.
 const LOCK_POLL: Duration = Duration::from_millis(10);
+/// A temporary file this old belongs to a run that was killed while writing it.
+pub(crate) const STALE_TEMP: Duration = Duration::from_secs(600);
 
 /// An open spool directory, locked or not.
 #[derive(Debug)]
@@ -132,6 +139,44 @@ impl Spool {
         Ok(names.into_iter().map(|n| self.dir.join(n)).collect())
     }
 
+    /// The temporary files in the directory that were last written more than `age` ago,
+    /// oldest name first.
+    pub(crate) fn stale_temps(&self, age: Duration) -> io::Result<Vec<PathBuf>> {
+        let now = SystemTime::now();
+        let mut names: Vec<OsString> = Vec::new();
+        for entry in fs::read_dir(&self.dir)? {
+            let entry = entry?;
+            let name = entry.file_name();
+            if temp_target(&name).is_none() {
+                continue;
+            }
+            let meta = entry.metadata()?;
+            let old = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|a| a > age);
+            if meta.is_file() && old {
+                names.push(name);
+            }
+        }
+        names.sort();
+        Ok(names.into_iter().map(|n| self.dir.join(n)).collect())
+    }
+
+    /// Makes the temporary file `temp` the spool file it was being written as; returns that
+    /// file's path. Only for a file that [`Spool::read`] reads back whole.
+    pub(crate) fn adopt(&self, temp: &Path) -> io::Result<PathBuf> {
+        let target = temp
+            .file_name()
+            .and_then(temp_target)
+            .map(|name| self.dir.join(name))
+            .ok_or_else(|| io::Error::other("not a temporary spool file"))?;
+        fs::rename(temp, &target)?;
+        File::open(&self.dir)?.sync_all()?;
+        Ok(target)
+    }
+
     /// Reads one spool file back.
     pub(crate) fn read(path: &Path) -> Result<Stored, ReadError> {
         let file = File::open(path).map_err(ReadError::Io)?;
@@ -218,6 +263,13 @@ pub(crate) fn is_spool_name(name: &OsStr) -> bool {
     bytes.len() > SUFFIX.len() && bytes.ends_with(SUFFIX.as_bytes()) && !bytes.starts_with(b".")
 }
 
+/// The spool file name a temporary file (`.<name>.batch.tmp`) was being written as.
+pub(crate) fn temp_target(name: &OsStr) -> Option<&OsStr> {
+    let inner = name.as_bytes().strip_prefix(b".")?.strip_suffix(b".tmp")?;
+    let inner = OsStr::from_bytes(inner);
+    is_spool_name(inner).then_some(inner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,6 +343,54 @@ mod tests {
         drop(a);
         assert!(b.lock(Instant::now() + Duration::from_secs(1)).unwrap());
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn stale_temporary_files() {
+        let dir = temp_dir("temps");
+        let spool = Spool::open(&dir).unwrap();
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        for name in [
+            ".b.batch.tmp",
+            ".a.batch.tmp",
+            ".x.tmp",
+            "c.batch.tmp",
+            ".d.batch.tmp",
+        ] {
+            let file = File::create(dir.join(name)).unwrap();
+            if name != ".d.batch.tmp" {
+                file.set_modified(old).unwrap();
+            }
+        }
+        fs::create_dir(dir.join(".e.batch.tmp")).unwrap();
+        let stale = spool.stale_temps(STALE_TEMP).unwrap();
+        assert_eq!(stale, [dir.join(".a.batch.tmp"), dir.join(".b.batch.tmp")]);
+        assert_eq!(spool.adopt(&stale[0]).unwrap(), dir.join("a.batch"));
+        assert!(dir.join("a.batch").is_file() && !stale[0].exists());
+        assert!(spool.adopt(&dir.join("c.batch.tmp")).is_err());
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn temporary_names() {
+        for (name, target) in [
+            (".x.batch.tmp", Some("x.batch")),
+            (
+                ".00000000000000000001-1-0.batch.tmp",
+                Some("00000000000000000001-1-0.batch"),
+            ),
+            ("x.batch.tmp", None),
+            ("..x.batch.tmp", None),
+            (".batch.tmp", None),
+            (".x.batch", None),
+            (".x.tmp", None),
+        ] {
+            assert_eq!(
+                temp_target(OsStr::new(name)),
+                target.map(OsStr::new),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -862,3 +862,84 @@ fn input_errors_keep_their_status() {
     );
     assert_eq!(s.files().len(), 1);
 }
+
+/// Temporary files left by runs killed while spooling: a whole one older than ten minutes
+/// becomes the spool file it was being written as and is delivered in its place; a partial one
+/// goes to `bad/`; a recent one (a run still writing) is left alone.
+#[test]
+fn temporary_files_of_killed_runs_are_kept_or_set_aside() {
+    let s = Setup::new();
+    let down = closed_port();
+    for i in 1..=3 {
+        assert_eq!(s.run(down, &[], input(i).as_bytes()).code, 75);
+    }
+    let files = s.files();
+    let temp_of = |f: &Path| {
+        s.spool()
+            .join(format!(".{}.tmp", f.file_name().unwrap().to_str().unwrap()))
+    };
+    let old = SystemTime::now() - Duration::from_secs(3600);
+    // Killed between the flush and the rename: whole.
+    let whole = temp_of(&files[1]);
+    fs::rename(&files[1], &whole).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&whole)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    // Killed in the middle of the write.
+    let partial = temp_of(&files[2]);
+    let full = fs::read(&files[2]).unwrap();
+    fs::write(&partial, &full[..full.len() - 3]).unwrap();
+    fs::remove_file(&files[2]).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&partial)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+    // Still being written by another run.
+    let recent = s.spool().join(".99999999999999999999-1-0.batch.tmp");
+    fs::write(&recent, fs::read(&files[0]).unwrap()).unwrap();
+
+    let Some(daemon) = s.daemon() else { return };
+    let r = s.run(daemon.port(), &["--flush"], b"");
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "2 data packet(s) sent to host successfully.\n"),
+        "{r:?}"
+    );
+    let lines: Vec<&str> = r.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!(
+                "send_nsca: {} was left by a run killed while spooling; it holds 1 whole \
+                 result(s), kept as {}",
+                whole.display(),
+                files[1].display()
+            ),
+            format!(
+                "send_nsca: {} cannot be read back (batch is truncated: {} of its {} bytes are \
+                 there); moved to {}",
+                partial.display(),
+                full.len() - 3,
+                full.len(),
+                s.spool()
+                    .join("bad")
+                    .join(partial.file_name().unwrap())
+                    .display()
+            ),
+            format!(
+                "send_nsca: 2 spooled result(s) from 2 file(s) of {} delivered",
+                s.shown()
+            ),
+        ],
+        "{}",
+        r.stderr
+    );
+    assert_eq!(commands(&daemon, 2), [line(1), line(2)]);
+    assert!(s.files().is_empty());
+    assert!(recent.is_file(), "a recent temporary file was touched");
+}

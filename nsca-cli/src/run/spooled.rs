@@ -268,6 +268,7 @@ fn collect(
 /// Reads every spool file back, oldest first: unreadable ones (or ones with a result that can
 /// no longer be sent) go to `bad/`, expired ones are dropped; each with a message.
 fn read_spool(spool: &Spool, options: &SpoolOptions, size: PacketSize, now: u64) -> Vec<Stored> {
+    recover_temps(spool);
     let paths = match spool.list() {
         Ok(paths) => paths,
         Err(e) => {
@@ -323,6 +324,43 @@ fn sendable(batch: &mut Batch, size: PacketSize) -> Result<(), String> {
             .map_err(|e| format!("result {} cannot be sent: {e}", index + 1))?;
     }
     Ok(())
+}
+
+/// Temporary files of runs that were killed while writing them: whole ones become the spool
+/// files they were being written as, the others go to `bad/`; each with a message.
+fn recover_temps(spool: &Spool) {
+    let temps = match spool.stale_temps(crate::spool::STALE_TEMP) {
+        Ok(temps) => temps,
+        Err(e) => {
+            note(&format!(
+                "cannot list {}: {e}; temporary files of earlier runs are left alone",
+                spool.dir().display()
+            ));
+            return;
+        }
+    };
+    for temp in temps {
+        let whole = match Spool::read(&temp) {
+            Ok(stored) => Ok(stored.batch.checks.len()),
+            Err(ReadError::Io(e)) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => Err(e.to_string()),
+        };
+        match whole {
+            Ok(n) => match spool.adopt(&temp) {
+                Ok(to) => note(&format!(
+                    "{} was left by a run killed while spooling; it holds {n} whole result(s), \
+                     kept as {}",
+                    temp.display(),
+                    to.display()
+                )),
+                Err(e) => note(&format!(
+                    "{} was left by a run killed while spooling, and could not be kept: {e}",
+                    temp.display()
+                )),
+            },
+            Err(why) => set_aside(spool, &temp, &why),
+        }
+    }
 }
 
 fn set_aside(spool: &Spool, path: &Path, why: &str) {
