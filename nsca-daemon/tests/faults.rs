@@ -12,9 +12,8 @@ mod common;
 
 use std::fs;
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::OwnedFd;
-use std::process::{Command, Stdio};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpStream};
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::thread;
@@ -895,49 +894,15 @@ fn max_packet_age_refuses_a_replay_and_serves_a_long_lived_connection() {
 fn inetd_serves_one_connection_and_exits_0() {
     let dir = TempDir::new("inetd").expect("temp dir");
     let cfg = write_config(dir.path(), 5667, &[]);
-    let listener = TcpListener::bind((V4, 0)).expect("listen");
-    let addr = listener.local_addr().expect("addr");
-    let client = thread::spawn(move || {
-        let mut client = Client::connect_addrs(&[addr], &client_config()).expect("connect");
-        let sent = client
-            .send_all(&[
-                seq_check(0, 0),
-                CheckResult::host("inetd-host", 1, "DOWN\nsince now"),
-            ])
-            .expect("send");
-        client.finish().expect("finish");
-        sent
-    });
-    let (stream, peer) = listener.accept().expect("accept");
-    let log_path = dir.path().join("inetd.log");
-    let mut child = {
-        let out = stream.try_clone().expect("clone");
-        Command::new(ours())
-            .arg("--inetd")
-            .arg("-f")
-            .arg("-c")
-            .arg(&cfg)
-            .stdin(Stdio::from(OwnedFd::from(stream)))
-            .stdout(Stdio::from(OwnedFd::from(out)))
-            .stderr(fs::File::create(&log_path).expect("log"))
-            .spawn()
-            .expect("spawn nsca --inetd")
-    };
-    assert_eq!(client.join().expect("client"), 2);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("nsca --inetd did not exit");
-        }
-        thread::sleep(Duration::from_millis(20));
-    };
-    let log = fs::read_to_string(&log_path).unwrap_or_default();
-    assert_eq!(status.code(), Some(0), "{log}");
+    let run = run_inetd(
+        &cfg,
+        &[
+            seq_check(0, 0),
+            CheckResult::host("inetd-host", 1, "DOWN\nsince now"),
+        ],
+        Duration::from_secs(15),
+    );
+    assert_eq!(run.status.code(), Some(0), "{}", run.log);
     let got = commands(&file_lines(&dir.path().join("nagios.cmd")));
     assert_eq!(
         got,
@@ -947,10 +912,12 @@ fn inetd_serves_one_connection_and_exits_0() {
         ]
     );
     assert!(
-        log.contains(&format!(
-            "debug: end of connection from {peer}: 2 result(s)"
+        run.log.contains(&format!(
+            "debug: end of connection from {}: 2 result(s)",
+            run.peer
         )),
-        "{log}"
+        "{}",
+        run.log
     );
 }
 

@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use common::{
     PASSWORD, client_config as lib_client_config, commands, count, edit_config, file_lines, heavy,
-    http_get, metric, metrics_addr, ours, reload, run_bounded, set_key, start, wait_log,
+    http_get, metric, metrics_addr, ours, reload, run_bounded, run_inetd, set_key, start, wait_log,
     wait_metric, wait_until, write_config,
 };
 
@@ -698,5 +698,60 @@ fn unusable_icinga_settings_are_refused() {
     assert!(
         log.contains("icinga2_api_password_file /nonexistent/pw: cannot read it"),
         "{log}"
+    );
+}
+
+/// `nsca --inetd` with the API: the connection's results reach Icinga 2 and the process exits
+/// 0. With Icinga 2 stopped, it tries for shutdown_timeout, writes what Icinga 2 did not take
+/// to alternate_dump_file (the command file gets every result either way), and exits 0.
+#[test]
+fn inetd_posts_to_icinga_then_exits() {
+    let Some(mut icinga) = Icinga::start(&IcingaConfig::default()) else {
+        return;
+    };
+    let dir = TempDir::new("icinga-inetd").expect("temp dir");
+    let mut extra: Vec<String> = api_lines(&icinga)
+        .into_iter()
+        .filter(|l| !l.starts_with("metrics_address="))
+        .collect();
+    extra.push("shutdown_timeout=2".to_owned());
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let cfg = write_config(dir.path(), 5667, &extra);
+
+    let up = CheckResult::service("web1", "HTTP", 1, "inetd while Icinga is up");
+    let run = run_inetd(&cfg, &[up], Duration::from_secs(20));
+    assert_eq!(run.status.code(), Some(0), "{}", run.log);
+    let http = wait_output(&icinga, "service", "web1!HTTP", "inetd while Icinga is up");
+    assert_eq!(http["state"], 1.0);
+
+    icinga.stop();
+    let down = CheckResult::service("web1", "HTTP", 2, "inetd while Icinga is down");
+    let run = run_inetd(&cfg, &[down], Duration::from_secs(20));
+    assert_eq!(run.status.code(), Some(0), "{}", run.log);
+    assert!(
+        run.after_client >= Duration::from_secs(2) && run.after_client < Duration::from_secs(10),
+        "exited {:?} after the client: {}",
+        run.after_client,
+        run.log
+    );
+    assert_eq!(
+        commands(&file_lines(&dir.path().join("nagios.cmd"))),
+        [
+            "PROCESS_SERVICE_CHECK_RESULT;web1;HTTP;1;inetd while Icinga is up",
+            "PROCESS_SERVICE_CHECK_RESULT;web1;HTTP;2;inetd while Icinga is down",
+        ]
+    );
+    let dump = dir.path().join("dump");
+    assert_eq!(
+        commands(&file_lines(&dump)),
+        ["PROCESS_SERVICE_CHECK_RESULT;web1;HTTP;2;inetd while Icinga is down"]
+    );
+    assert!(
+        run.log.contains(&format!(
+            "1 result(s) not delivered to Icinga 2 written to the alternate dump file {}",
+            dump.display()
+        )),
+        "{}",
+        run.log
     );
 }

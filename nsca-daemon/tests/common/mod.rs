@@ -564,3 +564,71 @@ pub fn ensure_fd_limit(need: u64) {
          with `ulimit -n 8192` as test.sh does"
     );
 }
+
+/// What one `nsca --inetd` run did.
+#[derive(Debug)]
+pub struct InetdRun {
+    /// How it exited.
+    pub status: std::process::ExitStatus,
+    /// Its stderr.
+    pub log: String,
+    /// The client's address, as the daemon saw it.
+    pub peer: SocketAddr,
+    /// From the end of the client's connection to the exit.
+    pub after_client: Duration,
+}
+
+/// Runs `nsca --inetd -f -c cfg` as inetd would, on a connection accepted here from a library
+/// client that sends `checks` and closes; waits at most `timeout` for the exit (kills it and
+/// panics after that).
+pub fn run_inetd(cfg: &Path, checks: &[CheckResult], timeout: Duration) -> InetdRun {
+    use std::os::fd::OwnedFd;
+    use std::process::{Command, Stdio};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).expect("listen");
+    let addr = listener.local_addr().expect("addr");
+    let owned = checks.to_vec();
+    let client = thread::spawn(move || {
+        let mut client = Client::connect_addrs(&[addr], &client_config()).expect("connect");
+        let sent = client.send_all(&owned).expect("send");
+        client.finish().expect("finish");
+        sent
+    });
+    let (stream, peer) = listener.accept().expect("accept");
+    let log_path = cfg.with_extension("inetd.log");
+    let mut child = {
+        let out = stream.try_clone().expect("clone");
+        Command::new(ours())
+            .arg("--inetd")
+            .arg("-f")
+            .arg("-c")
+            .arg(cfg)
+            .stdin(Stdio::from(OwnedFd::from(stream)))
+            .stdout(Stdio::from(OwnedFd::from(out)))
+            .stderr(File::create(&log_path).expect("log"))
+            .spawn()
+            .expect("spawn nsca --inetd")
+    };
+    assert_eq!(client.join().expect("client"), checks.len() as u64);
+    let client_done = Instant::now();
+    let deadline = client_done + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "nsca --inetd did not exit within {timeout:?}:\n{}",
+                fs::read_to_string(&log_path).unwrap_or_default()
+            );
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    InetdRun {
+        status,
+        log: fs::read_to_string(&log_path).unwrap_or_default(),
+        peer,
+        after_client: client_done.elapsed(),
+    }
+}
