@@ -82,6 +82,15 @@ impl Setup {
     }
 
     /// The spool's files, oldest first.
+    /// Spools results 1 to `n` in `n` runs while no daemon listens; returns the spool files.
+    fn spool_while_down(&self, n: usize) -> Vec<PathBuf> {
+        let down = closed_port();
+        for i in 1..=n {
+            assert_eq!(self.run(down, &[], input(i).as_bytes()).code, 75);
+        }
+        self.files()
+    }
+
     fn files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = fs::read_dir(self.spool())
             .map(|d| {
@@ -325,10 +334,7 @@ fn twenty_runs_at_once_while_down_then_one_flush() {
 #[test]
 fn twenty_runs_at_once_with_the_daemon_up_send_the_spool_once() {
     let s = Setup::new();
-    let down = closed_port();
-    for i in 1..=5 {
-        assert_eq!(s.run(down, &[], input(i).as_bytes()).code, 75);
-    }
+    s.spool_while_down(5);
     let Some(daemon) = s.daemon() else { return };
     let children: Vec<Child> = (6..=25)
         .map(|i| s.spawn(daemon.port(), &[], input(i).as_bytes()))
@@ -444,11 +450,7 @@ fn daemon_killed_in_the_middle_of_a_batch() {
 #[test]
 fn unreadable_files_go_to_bad_and_the_others_are_delivered() {
     let s = Setup::new();
-    let down = closed_port();
-    for i in 1..=4 {
-        assert_eq!(s.run(down, &[], input(i).as_bytes()).code, 75);
-    }
-    let files = s.files();
+    let files = s.spool_while_down(4);
     let mut flipped = fs::read(&files[0]).unwrap();
     flipped[40] ^= 0x01;
     fs::write(&files[0], &flipped).unwrap();
@@ -576,9 +578,7 @@ fn results_older_than_max_age_are_dropped_with_a_message() {
 fn the_oldest_files_are_dropped_to_stay_under_max_bytes() {
     let s = Setup::new();
     let down = closed_port();
-    for i in 1..=3 {
-        assert_eq!(s.run(down, &[], input(i).as_bytes()).code, 75);
-    }
+    s.spool_while_down(3);
     let sizes: Vec<u64> = s
         .files()
         .iter()
@@ -869,36 +869,26 @@ fn input_errors_keep_their_status() {
 #[test]
 fn temporary_files_of_killed_runs_are_kept_or_set_aside() {
     let s = Setup::new();
-    let down = closed_port();
-    for i in 1..=3 {
-        assert_eq!(s.run(down, &[], input(i).as_bytes()).code, 75);
-    }
-    let files = s.files();
+    let files = s.spool_while_down(3);
     let temp_of = |f: &Path| {
         s.spool()
             .join(format!(".{}.tmp", f.file_name().unwrap().to_str().unwrap()))
     };
-    let old = SystemTime::now() - Duration::from_secs(3600);
+    let an_hour_ago = |f: &Path| {
+        let old = SystemTime::now() - Duration::from_secs(3600);
+        let file = fs::File::options().write(true).open(f).unwrap();
+        file.set_modified(old).unwrap();
+    };
     // Killed between the flush and the rename: whole.
     let whole = temp_of(&files[1]);
     fs::rename(&files[1], &whole).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&whole)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    an_hour_ago(&whole);
     // Killed in the middle of the write.
     let partial = temp_of(&files[2]);
     let full = fs::read(&files[2]).unwrap();
     fs::write(&partial, &full[..full.len() - 3]).unwrap();
     fs::remove_file(&files[2]).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&partial)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    an_hour_ago(&partial);
     // Still being written by another run.
     let recent = s.spool().join(".99999999999999999999-1-0.batch.tmp");
     fs::write(&recent, fs::read(&files[0]).unwrap()).unwrap();
