@@ -27,6 +27,75 @@ def free_port():
     return port
 
 
+class CpuMeter:
+    """CPU time of a daemon and every process it forks. With a writable cgroup (v1 `cpuacct`
+    or v2), the daemon is started inside a cgroup of its own and its nanosecond `cpuacct.usage`
+    (`usage_usec` in v2) is read: it counts C's `--daemon` children, which fork twice so that
+    their parent never reaps them, and it does not round to clock ticks. Otherwise utime+stime
+    of the daemon's own process from /proc (10 ms ticks, no children)."""
+
+    ROOTS = ("/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/unified", "/sys/fs/cgroup")
+
+    def __init__(self):
+        self.path = None
+        for root in self.ROOTS:
+            v1 = os.path.exists(os.path.join(root, "cpuacct.usage"))
+            v2 = os.path.exists(os.path.join(root, "cgroup.controllers"))
+            if not (v1 or v2) or not os.access(root, os.W_OK):
+                continue
+            path = os.path.join(root, f"nsca-bench-{os.getpid()}-{time.monotonic_ns()}")
+            try:
+                os.mkdir(path)
+            except OSError:
+                continue
+            self.path, self.v1 = path, v1
+            break
+        self.pid = None
+
+    @property
+    def source(self):
+        if self.path is None:
+            return "utime+stime of the daemon's process (/proc)"
+        return "its cgroup's cpuacct.usage" if self.v1 else "its cgroup's cpu.stat"
+
+    def wrap(self, argv):
+        """The command that starts `argv` inside the cgroup."""
+        if self.path is None:
+            return argv
+        return ["sh", "-c", f'echo $$ > "{self.path}/cgroup.procs" && exec "$@"', "sh"] + argv
+
+    def seconds(self):
+        if self.path is None:
+            return cpu_seconds(self.pid)
+        if self.v1:
+            with open(os.path.join(self.path, "cpuacct.usage")) as f:
+                return int(f.read()) / 1e9
+        with open(os.path.join(self.path, "cpu.stat")) as f:
+            for line in f:
+                if line.startswith("usage_usec "):
+                    return int(line.split()[1]) / 1e6
+        return 0.0
+
+    def close(self):
+        if self.path is None:
+            return
+        for _ in range(50):
+            with open(os.path.join(self.path, "cgroup.procs")) as f:
+                pids = [int(p) for p in f.read().split()]
+            if not pids:
+                break
+            for pid in pids:
+                try:
+                    os.kill(pid, 9)
+                except OSError:
+                    pass
+            time.sleep(0.1)
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass
+
+
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -50,7 +119,7 @@ def count_lines(path):
 
 
 class Daemon:
-    def __init__(self, program, method, sink, tmp):
+    def __init__(self, program, method, sink, tmp, mode="--single"):
         self.tmp = tmp
         self.out = os.path.join(tmp, "lines")
         cmd = os.path.join(tmp, "nagios.cmd")
@@ -71,9 +140,11 @@ class Daemon:
                 f"alternate_dump_file={tmp}/dump\nappend_to_file=1\ndebug=0\n"
                 f"decryption_method={method}\npassword={PASSWORD}\nmax_packet_age=30\n"
             )
+        self.cpu = CpuMeter()
         self.proc = subprocess.Popen(
-            [program, "-f", "-c", cfg, "--single"],
+            self.cpu.wrap([program, "-f", "-c", cfg, mode]),
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.cpu.pid = self.proc.pid
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -89,16 +160,17 @@ class Daemon:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        self.cpu.close()
         if self.drain:
             time.sleep(0.3)
             self.drain.kill()
 
 
-def run(program, method, sink, connections, per, parallel):
+def run(program, method, sink, connections, per, parallel, mode="--single"):
     total = connections * per
     with tempfile.TemporaryDirectory() as tmp:
-        d = Daemon(program, method, sink, tmp)
-        cpu0 = cpu_seconds(d.proc.pid)
+        d = Daemon(program, method, sink, tmp, mode)
+        cpu0 = d.cpu.seconds()
         start = time.time()
         load = subprocess.Popen(
             [LOAD, f"127.0.0.1:{d.port}", str(method), PASSWORD, str(connections), str(per),
@@ -119,7 +191,8 @@ def run(program, method, sink, connections, per, parallel):
                 break
             time.sleep(0.02)
         load.wait()
-        cpu = cpu_seconds(d.proc.pid) - cpu0
+        time.sleep(0.2)  # C's --daemon children may still be exiting
+        cpu = d.cpu.seconds() - cpu0
         rss = peak_rss_kib(d.proc.pid)
         d.stop()
         with open(d.out, "rb") as f:
@@ -145,8 +218,11 @@ def floor_cpu_per_connection(connections, rounds=3):
     samples = []
     for _ in range(rounds):
         port = free_port()
-        proc = subprocess.Popen([FLOOR, f"127.0.0.1:{port}"], stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        meter = CpuMeter()
+        proc = subprocess.Popen(meter.wrap([FLOOR, f"127.0.0.1:{port}"]),
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        meter.pid = proc.pid
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
@@ -154,13 +230,14 @@ def floor_cpu_per_connection(connections, rounds=3):
                 break
             except OSError:
                 time.sleep(0.02)
-        cpu0 = cpu_seconds(proc.pid)
+        cpu0 = meter.seconds()
         subprocess.run([LOAD, f"127.0.0.1:{port}", "1", PASSWORD, str(connections), "1", "50"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         time.sleep(0.2)
-        samples.append((cpu_seconds(proc.pid) - cpu0) * 100000 / connections)
+        samples.append((meter.seconds() - cpu0) * 100000 / connections)
         proc.kill()
         proc.wait()
+        meter.close()
     return sorted(samples)[len(samples) // 2]
 
 
@@ -182,21 +259,26 @@ def main():
     methods = [int(m) for m in sys.argv[3].split()]
     sinks = sys.argv[4].split()
     loads = [("batched", 50, max(batched // 50, 1), 50), ("one per connection", single, 1, 50)]
+    daemons = (("C 2.10.2 --single", C_NSCA, "--single"), ("C 2.10.2 --daemon", C_NSCA, "--daemon"),
+               ("ours", OURS, "--single"))
+    print(f"CPU: {CpuMeter().source} (one cgroup per daemon run when writable).\n")
     print(f"| load | method | sink | daemon | results/s | CPU s per 100k | peak RSS MiB | lost | duplicated |")
     print("|---|--:|---|---|--:|--:|--:|--:|--:|")
     for name, conns, per, parallel in loads:
         for method in methods:
             for sink in sinks:
                 rows = {}
-                for label, program in (("C 2.10.2", C_NSCA), ("ours", OURS)):
-                    r = run(program, method, sink, conns, per, parallel)
+                for label, program, mode in daemons:
+                    r = run(program, method, sink, conns, per, parallel, mode)
                     rows[label] = r
                     print(f"| {name} ({conns * per} results) | {method} | {sink} | {label} | "
                           f"{r['rate']:,.0f} | {r['cpu100k']:.2f} | {r['rss'] / 1024:.1f} | "
                           f"{r['lost']}{' (stopped at ' + str(CAP_SECONDS) + ' s)' if r['capped'] else ''} | {r['dups']} |", flush=True)
-                c, o = rows["C 2.10.2"], rows["ours"]
-                print(f"| | | | **ours/C** | **{o['rate'] / max(c['rate'], 1e-9):.1f}x** | "
-                      f"**{o['cpu100k'] / max(c['cpu100k'], 1e-9):.2f}x** | | | |", flush=True)
+                o = rows["ours"]
+                for label in ("C 2.10.2 --single", "C 2.10.2 --daemon"):
+                    c = rows[label]
+                    print(f"| | | | **ours / {label}** | **{o['rate'] / max(c['rate'], 1e-9):.1f}x** | "
+                          f"**{o['cpu100k'] / max(c['cpu100k'], 1e-9):.2f}x** | | | |", flush=True)
     if single > 0:
         floor = floor_cpu_per_connection(max(single, 10000))
         print(f"\nTCP floor (tcp_floor: accept, send 132 bytes, read to EOF, close; no NSCA): "
