@@ -11,6 +11,8 @@
 //! Nothing else is escaped: a `;` in a host or service name reaches Nagios as it is, as it does
 //! from the C daemon.
 
+use std::io::Write;
+
 use crate::check::CheckResult;
 
 /// The command-file line for `check`, written at `time` (seconds since the epoch), without the
@@ -26,8 +28,15 @@ use crate::check::CheckResult;
 /// );
 /// ```
 pub fn command_line(check: &CheckResult, time: u64) -> Vec<u8> {
-    let mut line = Vec::with_capacity(64 + check.output().len());
-    line.extend_from_slice(format!("[{time}] ").as_bytes());
+    let service = check.service_description().unwrap_or_default();
+    // Room for the line, its escapes up to one in eight bytes, and a line feed the caller may
+    // add, so that building it allocates once.
+    let output = check.output();
+    let mut line = Vec::with_capacity(
+        64 + check.host_name().len() + service.len() + output.len() + output.len() / 8,
+    );
+    // Writing into a Vec cannot fail.
+    let _ = write!(line, "[{time}] ");
     // The 2.10.1+ daemon cuts the service at its first line feed, then writes a host check
     // when nothing is left.
     match check
@@ -46,14 +55,15 @@ pub fn command_line(check: &CheckResult, time: u64) -> Vec<u8> {
             line.extend_from_slice(first_line(check.host_name()));
         }
     }
-    line.extend_from_slice(format!(";{};", check.return_code().0).as_bytes());
-    for &b in check.output() {
-        match b {
-            b'\\' => line.extend_from_slice(b"\\\\"),
-            b'\n' => line.extend_from_slice(b"\\n"),
-            _ => line.push(b),
-        }
+    let _ = write!(line, ";{};", check.return_code().0);
+    // Backslash and line feed escaped, everything between them copied in one piece.
+    let mut rest = output;
+    while let Some(i) = rest.iter().position(|&b| b == b'\\' || b == b'\n') {
+        line.extend_from_slice(&rest[..i]);
+        line.extend_from_slice(if rest[i] == b'\n' { b"\\n" } else { b"\\\\" });
+        rest = &rest[i + 1..];
     }
+    line.extend_from_slice(rest);
     line
 }
 
@@ -88,5 +98,27 @@ mod tests {
             command_line(&check, 5),
             b"[5] PROCESS_HOST_CHECK_RESULT;h;0;out".to_vec()
         );
+    }
+
+    /// Escaping matches the byte-by-byte rule on every mix of backslashes, line feeds and
+    /// other bytes up to four long (escapes first, last, next to each other, or none).
+    #[test]
+    fn escaping_like_byte_by_byte() {
+        let alphabet = [b'\\', b'\n', b'x', b'\r'];
+        for len in 0..=4u32 {
+            for n in 0..4usize.pow(len) {
+                let output: Vec<u8> = (0..len).map(|i| alphabet[n / 4usize.pow(i) % 4]).collect();
+                let mut want = b"[0] PROCESS_HOST_CHECK_RESULT;h;0;".to_vec();
+                for &b in &output {
+                    match b {
+                        b'\\' => want.extend_from_slice(b"\\\\"),
+                        b'\n' => want.extend_from_slice(b"\\n"),
+                        _ => want.push(b),
+                    }
+                }
+                let check = CheckResult::host("h", 0, output.clone());
+                assert_eq!(command_line(&check, 0), want, "{output:?}");
+            }
+        }
     }
 }

@@ -11,9 +11,12 @@ use crate::io_error::Error;
 /// The current time as the protocol carries it: seconds since the epoch, cut to 32 bits (as C's
 /// `htonl((u_int32_t)time(NULL))` cuts it).
 pub(crate) fn now_u32() -> u32 {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    protocol_secs(SystemTime::now())
+}
+
+/// `time` as the protocol carries it (see [`now_u32`]).
+pub(crate) fn protocol_secs(time: SystemTime) -> u32 {
+    let secs = time.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     secs as u32
 }
 

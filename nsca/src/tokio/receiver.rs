@@ -204,13 +204,16 @@ where
     let mut buf = BytesMut::with_capacity(want);
     let mut eof = false;
     let mut handed = 0;
+    // When the bytes in `buf` were read: the time of every packet decoded from them (one
+    // clock reading per read, not per packet).
+    let mut read_at = SystemTime::now();
     loop {
         if let Some(packet) = session.next_packet(&mut buf, eof)? {
-            session.check_age(&packet, policy::now_u32())?;
+            session.check_age(&packet, policy::protocol_secs(read_at))?;
             let received = Received {
                 peer,
                 result: Ok(packet),
-                received_at: SystemTime::now(),
+                received_at: read_at,
             };
             if tx.send(received).await.is_err() {
                 return Ok(handed);
@@ -233,6 +236,7 @@ where
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(Error::io("reading from the client")(e)),
         }
+        read_at = SystemTime::now();
     }
 }
 
