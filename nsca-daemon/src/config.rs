@@ -892,11 +892,6 @@ fn text(key: &'static str, value: &[u8]) -> Result<String, ConfigErrorKind> {
     String::from_utf8(value.to_vec()).map_err(|_| ConfigErrorKind::NotUtf8 { key })
 }
 
-/// How C reads an NSCA number key: `atoi`, or `strtoul` for `max_packet_age`.
-fn scan_c_number(s: &[u8]) -> Scanned {
-    config_syntax::scan(s, Base::Decimal)
-}
-
 /// Whether a value is one plain decimal number and nothing else (a trailing CR, from a CRLF
 /// file, aside: it has its own warning).
 fn plain(s: &[u8], n: &Scanned) -> bool {
@@ -993,7 +988,8 @@ impl Parser {
 
     /// An NSCA number key, read as C reads it, with a warning when it is not a plain number.
     fn c_number(&mut self, key: &'static str, value: &[u8], line: u32) -> Scanned {
-        let n = scan_c_number(value);
+        // C reads these keys with `atoi`, `max_packet_age` with `strtoul`: both decimal.
+        let n = config_syntax::scan(value, Base::Decimal);
         if !plain(value, &n) {
             let read = if key == "max_packet_age" {
                 i64::try_from(n.strtoul()).unwrap_or(i64::MAX)
