@@ -1,7 +1,6 @@
 """Driver of bench/compare-icinga2.sh (see there): NSCA clients -> our daemon -> Icinga 2,
 against the same results posted straight to Icinga 2's API; prints a Markdown table."""
 import os
-import re
 import socket
 import statistics
 import subprocess
@@ -10,32 +9,15 @@ import tempfile
 import time
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OURS = os.path.join(ROOT, "target/release/nsca")
-LOAD = os.path.join(ROOT, "target/release/examples/nsca_load")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Paths, the sequence-number pattern and the process helpers of the daemon benchmark.
+from compare_nsca_daemon import LOAD, OURS, ROOT, SEQ, cpu_seconds, free_port  # noqa: E402
+
 DIRECT = os.path.join(ROOT, "target/release/examples/icinga2_post")
 ICINGA2 = "/usr/sbin/icinga2"
 NSCA_PASSWORD = "benchmark password"
 API_USER = "bench"
 API_PASSWORD = "bench-api-password"
-SEQ = re.compile(rb"seq=(\d+)")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def cpu_seconds(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except FileNotFoundError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children_cpu():
